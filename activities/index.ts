@@ -1,0 +1,31 @@
+// The activity factory: every Okta side effect of the runbook, built around one Okta client.
+import type { Client } from '@okta/okta-sdk-nodejs';
+import type { Client as TemporalClient } from '@temporalio/client';
+import type { RunPolicy } from '../workflows/definitions';
+import { createAppActivities } from './apps';
+import { createDeviceActivities } from './devices';
+import { createFactorActivities } from './factors';
+import { createGroupActivities } from './groups';
+import type { OffboardingPolicy } from './policy';
+import { createSessionActivities } from './sessions';
+import { createTemporalRunActivities } from './temporal-runs';
+import { createUserActivities } from './users';
+
+export function createActivities(okta: Client, policy: OffboardingPolicy, temporal?: TemporalClient) {
+  return {
+    ...createUserActivities(okta, policy),
+    ...createSessionActivities(okta),
+    ...createFactorActivities(okta),
+    ...createGroupActivities(okta, policy),
+    ...createAppActivities(okta),
+    ...createDeviceActivities(okta),
+    ...createTemporalRunActivities(temporal),
+    /** The worker's policy as this run will apply it (recorded in history, so a replay sees the same). */
+    async getRunPolicy(): Promise<RunPolicy> {
+      const { protectedUsers: _users, protectedGroups: _groups, ...runPolicy } = policy;
+      return runPolicy;
+    },
+  };
+}
+
+export type OffboardingActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,30 @@
+// Reads of the project's own Temporal runs (no Okta call), for rehire after a run closed.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { offboardWorkflowId, type OffboardingReport } from '../workflows/definitions';
+
+export function createTemporalRunActivities(temporal: Client | undefined) {
+  return {
+    /** The report of the person's last closed offboarding run, if it returned one. */
+    async getLastOffboarding({ userId }: { userId: string }): Promise<Pick<OffboardingReport, 'workflowId' | 'snapshot'> | undefined> {
+      if (!temporal) throw ApplicationFailure.nonRetryable('The worker has no Temporal client for rehire lookups');
+      const handle = temporal.workflow.getHandle(offboardWorkflowId(userId));
+      try {
+        const description = await handle.describe();
+        if (description.status.name === 'RUNNING') {
+          throw ApplicationFailure.create({
+            type: 'OffboardingStillOpen',
+            message: `${handle.workflowId} is still running: send it the rehire signal instead`,
+            nonRetryable: true,
+          });
+        }
+        if (description.status.name !== 'COMPLETED') return undefined;
+        const report = (await handle.result()) as OffboardingReport;
+        return { workflowId: report.workflowId, snapshot: report.snapshot };
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return undefined;
+        throw error;
+      }
+    },
+  };
+}

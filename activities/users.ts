@@ -1,0 +1,139 @@
+// User reads and lifecycle transitions. Okta lifecycle calls are not idempotent: each activity
+// reads the status first (okta-api.md section 7), counts "already there" as done, and re-reads
+// when Okta answers 400 E0000001 because the status moved between the read and the write.
+import type { Client } from '@okta/okta-sdk-nodejs';
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import type { StepOutcome } from '../workflows/definitions';
+import { callOkta, isNotFound, isOktaError, toTemporalFailure } from './okta-errors';
+import { protectedUserReason, type OffboardingPolicy } from './policy';
+
+export interface UserState {
+  id: string;
+  status: string;
+  transitioningToStatus?: string;
+}
+
+export interface LifecycleResult {
+  outcome: StepOutcome;
+  /** Status before the call and after it. */
+  from: string;
+  to: string;
+  reason?: string;
+}
+
+const GONE = 'DELETED';
+
+export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
+  async function readUser(userId: string): Promise<UserState | undefined> {
+    const user = await callOkta('getUser', () => okta.userApi.getUser({ userId }), (error) => (isNotFound(error) ? null : undefined));
+    if (!user?.id) return undefined;
+    return { id: user.id, status: String(user.status), transitioningToStatus: user.transitioningToStatus ? String(user.transitioningToStatus) : undefined };
+  }
+
+  /** The status a transition must start from: the caller's fresh read on the first attempt, else a new read. */
+  async function currentStatus(userId: string, knownStatus?: string): Promise<string> {
+    if (knownStatus && Context.current().info.attempt === 1) return knownStatus;
+    const user = await readUser(userId);
+    if (!user) return GONE;
+    return user.transitioningToStatus ?? user.status;
+  }
+
+  /** Runs a transition; on 400 E0000001 (status moved under us) re-reads and lets `decide` judge again. */
+  async function transition(operation: string, userId: string, from: string, call: () => Promise<unknown>, target: string): Promise<LifecycleResult> {
+    try {
+      await call();
+      return { outcome: 'done', from, to: target };
+    } catch (error) {
+      if (isOktaError(error, 400, 'E0000001') || isNotFound(error)) {
+        const now = await currentStatus(userId);
+        if (now === target || now === GONE || (target === 'SUSPENDED' && now === 'DEPROVISIONED')) {
+          return { outcome: 'not-needed', from, to: now, reason: `already ${now} when ${operation} ran` };
+        }
+      }
+      throw toTemporalFailure(error, operation);
+    }
+  }
+
+  return {
+    /** checking: the user exists and is not protected. Unknown user: non-retryable `UserNotFound`. */
+    async getUser({ userId }: { userId: string }): Promise<UserState & { protectedBy?: string }> {
+      const user = await callOkta('getUser', () => okta.userApi.getUser({ userId }), (error) => {
+        if (isNotFound(error)) throw ApplicationFailure.create({ type: 'UserNotFound', message: `Okta has no user ${userId}`, nonRetryable: true });
+        return undefined;
+      });
+      const id = String(user.id);
+      return {
+        id,
+        status: String(user.status),
+        transitioningToStatus: user.transitioningToStatus ? String(user.transitioningToStatus) : undefined,
+        protectedBy: protectedUserReason(policy, { id, login: user.profile?.login }),
+      };
+    },
+
+    /** verifying: the status now, or undefined when the user no longer exists. */
+    async readUserStatus({ userId }: { userId: string }): Promise<string | undefined> {
+      const user = await readUser(userId);
+      return user ? (user.transitioningToStatus ?? user.status) : undefined;
+    },
+
+    /** locking: ACTIVE -> SUSPENDED. Okta allows suspend only from ACTIVE; every other status has its plan. */
+    async suspendUser({ userId, knownStatus }: { userId: string; knownStatus?: string }): Promise<LifecycleResult> {
+      const from = await currentStatus(userId, knownStatus);
+      switch (from) {
+        case 'ACTIVE':
+          return transition('suspendUser', userId, from, () => okta.userApi.suspendUser({ userId }), 'SUSPENDED');
+        case 'SUSPENDED':
+        case 'DEPROVISIONED':
+        case GONE:
+          return { outcome: 'not-needed', from, to: from, reason: `user is already ${from}` };
+        case 'STAGED':
+        case 'PROVISIONED':
+          return { outcome: 'not-needed', from, to: from, reason: `user is ${from}: never activated, cannot sign in; deactivation follows` };
+        default:
+          // LOCKED_OUT, PASSWORD_EXPIRED, RECOVERY: Okta refuses suspend; unlocking first would let the
+          // person in. Sessions and tokens are revoked next and the account is deactivated in this run.
+          return { outcome: 'skipped', from, to: from, reason: `Okta allows suspend only from ACTIVE; user is ${from}: sessions and tokens are revoked and deactivation follows` };
+      }
+    },
+
+    /** deactivating: any status -> DEPROVISIONED, without mailing the admin. */
+    async deactivateUser({ userId, knownStatus }: { userId: string; knownStatus?: string }): Promise<LifecycleResult> {
+      const from = await currentStatus(userId, knownStatus);
+      if (from === 'DEPROVISIONED' || from === GONE) return { outcome: 'not-needed', from, to: from, reason: `user is already ${from}` };
+      return transition('deactivateUser', userId, from, () => okta.userApi.deactivateUser({ userId, sendEmail: false }), 'DEPROVISIONED');
+    },
+
+    /** awaiting-deletion: DEPROVISIONED -> deleted (Okta's first DELETE on another status only deactivates). */
+    async deleteUser({ userId }: { userId: string }): Promise<LifecycleResult> {
+      let from = await currentStatus(userId);
+      if (from === GONE) return { outcome: 'not-needed', from, to: GONE, reason: 'user already deleted' };
+      if (from !== 'DEPROVISIONED') {
+        await transition('deactivateUser', userId, from, () => okta.userApi.deactivateUser({ userId, sendEmail: false }), 'DEPROVISIONED');
+        from = 'DEPROVISIONED';
+      }
+      return transition('deleteUser', userId, from, () => okta.userApi.deleteUser({ userId, sendEmail: false }), GONE);
+    },
+
+    /**
+     * rehire: SUSPENDED -> ACTIVE by unsuspend; DEPROVISIONED -> ACTIVE or PROVISIONED by activate with
+     * `sendEmail=true`, so Okta mails the person and no activation token comes back into history.
+     */
+    async restoreUser({ userId }: { userId: string }): Promise<LifecycleResult> {
+      const from = await currentStatus(userId);
+      switch (from) {
+        case 'SUSPENDED':
+          return transition('unsuspendUser', userId, from, () => okta.userApi.unsuspendUser({ userId }), 'ACTIVE');
+        case 'DEPROVISIONED': {
+          const result = await transition('activateUser', userId, from, () => okta.userApi.activateUser({ userId, sendEmail: true }), 'ACTIVE');
+          const now = await readUser(userId);
+          return { ...result, to: now?.transitioningToStatus ?? now?.status ?? result.to };
+        }
+        case GONE:
+          throw ApplicationFailure.create({ type: 'UserNotFound', message: `Okta has no user ${userId}: it was deleted and cannot be restored`, nonRetryable: true });
+        default:
+          return { outcome: 'not-needed', from, to: from, reason: `user is ${from}` };
+      }
+    },
+  };
+}

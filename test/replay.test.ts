@@ -1,0 +1,35 @@
+// Replays every stored history (test/fixtures/histories, recorded from the end-to-end tests with
+// RECORD_HISTORIES=1) against the current workflow code: a change that would break runs already
+// waiting on a timer in production fails here. Needs no server.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { describe, expect, it } from 'vitest';
+import { WORKFLOWS_PATH } from '../worker/workers';
+import { HISTORY_FIXTURES } from './support/temporal';
+
+const fixtures = readdirSync(HISTORY_FIXTURES).filter((name) => name.endsWith('.json')).sort();
+const load = (name: string) => historyFromJSON(JSON.parse(readFileSync(join(HISTORY_FIXTURES, name), 'utf8')));
+const quiet = { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+describe('stored histories', () => {
+  it('exist for the scenarios the end-to-end tests record', () => {
+    expect(fixtures).toContain('full-run.json');
+  });
+
+  it.each(fixtures)('%s replays deterministically on the current workflow code', async (name) => {
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+    await Worker.runReplayHistory({ workflowBundle }, load(name), name);
+  });
+
+  it('fail to replay on a workflow whose commands changed', async () => {
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: [require.resolve('./support/nondeterministic-interceptor.ts')],
+      logger: quiet,
+    });
+    await expect(Worker.runReplayHistory({ workflowBundle }, load('full-run.json'), 'full-run')).rejects.toBeInstanceOf(DeterminismViolationError);
+  });
+});

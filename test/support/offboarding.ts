@@ -1,0 +1,142 @@
+// Everything a workflow test needs: the suite's real Temporal server, an in-process Okta emulator
+// reached through the real Okta SDK, and the project's worker layout on a task queue of its own.
+import type { WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createOktaClient } from '../../activities/okta-client';
+import { DEFAULT_POLICY, type OffboardingPolicy } from '../../activities/policy';
+import { startOffboarding, type StartedRun } from '../../client/offboardings';
+import type { Org, RequestEntry } from '../../okta-emulator/types';
+import { DEFAULT_BUDGET, type OktaBudget } from '../../worker/budget';
+import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../worker/workers';
+import type { OffboardingRequest, OffboardingStatus } from '../../workflows/definitions';
+import type { offboardUser } from '../../workflows/offboard-user';
+import { startTestEmulator, TOKEN, type TestEmulator } from '../emulator/harness';
+import { connectToSuiteServer, uniqueTaskQueue } from './temporal';
+
+// Workers log state changes at INFO; tests only want warnings.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+/** Limits high enough that functional tests never wait on the worker's own budget. */
+export const GENEROUS_BUDGET: OktaBudget = {
+  perMinute: Object.fromEntries(Object.keys(DEFAULT_BUDGET.perMinute).map((bucket) => [bucket, 60_000])) as OktaBudget['perMinute'],
+  share: 1,
+  concurrency: DEFAULT_BUDGET.concurrency,
+};
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** One workflow bundle per test file (about a second to build). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } });
+  return bundle;
+}
+
+export interface HarnessOptions {
+  policy?: Partial<OffboardingPolicy>;
+  budget?: OktaBudget;
+  emulator?: Parameters<typeof startTestEmulator>[0];
+}
+
+export class OffboardingHarness {
+  private workers: Worker[] = [];
+  private running?: Promise<void>;
+  readonly policy: OffboardingPolicy;
+
+  private constructor(
+    readonly env: TestWorkflowEnvironment,
+    readonly okta: TestEmulator,
+    readonly taskQueue: string,
+    private readonly options: HarnessOptions,
+  ) {
+    this.policy = { ...DEFAULT_POLICY, retryInitialInterval: '200ms', retryMaximumInterval: '2s', ...options.policy };
+  }
+
+  static async start(options: HarnessOptions = {}): Promise<OffboardingHarness> {
+    const [env, okta] = await Promise.all([connectToSuiteServer(), startTestEmulator(options.emulator)]);
+    const harness = new OffboardingHarness(env, okta, uniqueTaskQueue('offboard'), options);
+    await harness.startWorkers();
+    return harness;
+  }
+
+  get client() {
+    return this.env.client;
+  }
+
+  get admin() {
+    return this.okta.admin;
+  }
+
+  async startWorkers(): Promise<void> {
+    this.workers = await createWorkers({
+      connection: this.env.nativeConnection,
+      namespace: 'default',
+      taskQueue: this.taskQueue,
+      okta: createOktaClient({ orgUrl: this.okta.url, auth: { kind: 'api-token', token: TOKEN } }),
+      policy: this.policy,
+      budget: this.options.budget ?? GENEROUS_BUDGET,
+      temporal: this.env.client,
+      workflowCode: { workflowBundle: await workflowBundle() },
+      overrides: { shutdownGraceTime: '1s' },
+    });
+    this.running = runWorkers(this.workers);
+  }
+
+  /** Shuts every worker down, as a deploy or a crash would (in-flight activities are abandoned). */
+  async stopWorkers(): Promise<void> {
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await this.running;
+    this.workers = [];
+  }
+
+  async seed(org: Org): Promise<void> {
+    await this.admin.reset();
+    await this.admin.seed(org);
+  }
+
+  /** The Okta id of a seeded user. */
+  async userId(login: string): Promise<string> {
+    const user = (await this.admin.state()).users.find((candidate) => candidate.login === login);
+    if (!user?.id) throw new Error(`no seeded user ${login}`);
+    return user.id;
+  }
+
+  async start(request: Partial<OffboardingRequest> & { userId: string }): Promise<StartedRun & { handle: WorkflowHandle<typeof offboardUser> }> {
+    const started = await startOffboarding(this.client, this.taskQueue, {
+      reason: 'test',
+      source: 'cli',
+      requestedBy: 'vitest',
+      correlationId: `test-${Math.random().toString(36).slice(2, 10)}`,
+      deviceWipeDelay: '0s',
+      ...request,
+    });
+    return { ...started, handle: this.client.workflow.getHandle<typeof offboardUser>(started.workflowId, started.runId) };
+  }
+
+  /** Polls the `status` query until `predicate` holds. */
+  async waitForStatus(handle: WorkflowHandle, predicate: (status: OffboardingStatus) => boolean, timeoutMs = 30_000): Promise<OffboardingStatus> {
+    const deadline = Date.now() + timeoutMs;
+    let last: OffboardingStatus | undefined;
+    while (Date.now() < deadline) {
+      try {
+        last = await handle.query<OffboardingStatus>('status');
+        if (predicate(last)) return last;
+      } catch {
+        // the first workflow task may not have run yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`status never matched; last phase ${last?.phase ?? 'unknown'}`);
+  }
+
+  /** Okta writes (anything but GET) the emulator logged, optionally about one user. */
+  async mutations(userId?: string): Promise<RequestEntry[]> {
+    const requests = await this.admin.requests();
+    return requests.filter((entry) => entry.method !== 'GET' && entry.status < 400 && (!userId || entry.userId === userId));
+  }
+
+  async close(): Promise<void> {
+    await this.stopWorkers();
+    await this.okta.emulator.close();
+    await this.env.teardown();
+  }
+}

@@ -1,0 +1,50 @@
+// `npm run worker`: the offboarding worker process.
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { createOktaClient } from '../activities/okta-client';
+import { connectClient } from '../client/temporal';
+import { createLogger } from './logger';
+import { workerConfigFromEnv } from './config';
+import { createWorkers, runWorkers } from './workers';
+
+async function run(): Promise<void> {
+  const config = workerConfigFromEnv();
+  const logger = createLogger(config.logLevel);
+  Runtime.install({
+    logger,
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(config.metricsAddress ? { metrics: { prometheus: { bindAddress: config.metricsAddress } } } : {}),
+    },
+  });
+  const connection = await NativeConnection.connect(config.temporal.connection);
+  const temporal = await connectClient(config.temporal);
+  try {
+    const workers = await createWorkers({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      okta: createOktaClient(config.okta),
+      policy: config.policy,
+      budget: config.budget,
+      temporal,
+      workflowCode: config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : undefined,
+      overrides: { shutdownGraceTime: '20s' },
+    });
+    logger.info('Offboarding worker started', {
+      taskQueue: config.temporal.taskQueue,
+      namespace: config.temporal.namespace,
+      okta: config.okta.orgUrl,
+      metrics: config.metricsAddress ?? 'off',
+    });
+    await runWorkers(workers);
+  } finally {
+    await connection.close();
+    await temporal.connection.close();
+  }
+}
+
+run().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

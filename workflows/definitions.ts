@@ -1,0 +1,219 @@
+// The public contract of an offboarding run, shared by workflows, activities and clients:
+// input, report, status, message definitions, search-attribute keys and task-queue names.
+// Sandbox-safe: it imports no Node built-ins and no activity or client code.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export type OffboardingSource = 'hr' | 'okta-group' | 'cli' | 'api';
+
+/** Input of `offboardUser`. Okta ids only: never an email, a name or a secret. */
+export interface OffboardingRequest {
+  userId: string;
+  reason: string;
+  source: OffboardingSource;
+  /** The HR system's name, the operator, or `okta-event-hook`. */
+  requestedBy: string;
+  /** HR event id, Okta event uuid or ticket; kept in the `OffboardingEventId` search attribute. */
+  correlationId: string;
+  /** ISO-8601 with offset; absent or past means now. */
+  effectiveAt?: string;
+  /** Duration such as `72h` or `3d`; the worker's policy default when absent. */
+  deviceWipeDelay?: string;
+  /** Duration after which the deactivated user is deleted; no deletion when absent. */
+  deleteAfter?: string;
+  dryRun?: boolean;
+}
+
+export const PHASES = [
+  'scheduled',
+  'checking',
+  'locking',
+  'snapshot',
+  'revoking',
+  'deactivating',
+  'awaiting-device-wipe',
+  'wiping-devices',
+  'awaiting-deletion',
+  'verifying',
+  'needs-attention',
+  'completed',
+  'cancelled',
+  'rehired',
+  'failed',
+] as const;
+export type Phase = (typeof PHASES)[number];
+export type RunOutcome = 'completed' | 'cancelled' | 'rehired' | 'failed' | 'dry-run';
+export const TERMINAL_PHASES: readonly Phase[] = ['completed', 'cancelled', 'rehired', 'failed'];
+
+export type StepOutcome = 'done' | 'skipped' | 'failed' | 'not-needed';
+
+/** One Okta object a step acted on (a group, an app, a factor, a device, an OAuth client). */
+export interface StepItem {
+  id: string;
+  kind: 'user' | 'session' | 'grant' | 'client' | 'factor' | 'group' | 'app' | 'device';
+  outcome: StepOutcome;
+  reason?: string;
+}
+
+export interface StepRecord {
+  /** Named after the Okta operation: `suspendUser`, `revokeSessions`, `unassignApp`... */
+  step: string;
+  phase: Phase;
+  outcome: StepOutcome;
+  startedAt: string;
+  finishedAt?: string;
+  count: number;
+  items: StepItem[];
+  reason?: string;
+}
+
+/** The audit "before" and the source for rehire: ids, types, scopes and statuses only. */
+export interface OffboardingSnapshot {
+  takenAt: string;
+  user: { id: string; status: string };
+  groups: Array<{ id: string; name: string; type: 'OKTA_GROUP' | 'APP_GROUP' | 'BUILT_IN'; ruleIds: string[] }>;
+  apps: Array<{ id: string; label: string; scope: 'USER' | 'GROUP' }>;
+  factors: Array<{ id: string; factorType: string; provider: string; status: string }>;
+  devices: Array<{ id: string; platform: string; status: string; otherActiveUserIds: string[] }>;
+  oauthClientIds: string[];
+}
+
+/** Something verification found still granting access after the run. */
+export interface Residue {
+  kind: 'user-status' | 'group' | 'app' | 'factor' | 'grant' | 'client' | 'device';
+  id: string;
+  detail: string;
+}
+
+export type SteeringMessage =
+  | { name: 'cancel'; requestedBy: string; reason?: string }
+  | { name: 'rehire'; requestedBy: string }
+  | { name: 'wipeDevicesNow'; requestedBy: string; reason?: string }
+  | { name: 'reschedule'; requestedBy?: string; effectiveAt: string }
+  | { name: 'expedite'; requestedBy: string; reason?: string }
+  | { name: 'retry'; requestedBy: string }
+  | { name: 'temporal-cancel'; requestedBy: string };
+export type AppliedMessage = SteeringMessage & { at: string; phase: Phase };
+
+/** An action a dry run plans: exactly what a real run started now would do. */
+export interface PlannedAction {
+  phase: Phase;
+  step: string;
+  itemId?: string;
+  note?: string;
+}
+
+export interface OffboardingReport {
+  workflowId: string;
+  userId: string;
+  outcome: RunOutcome;
+  source: OffboardingSource;
+  requestedBy: string;
+  correlationId: string;
+  reason: string;
+  startedAt: string;
+  finishedAt: string;
+  effectiveAt?: string;
+  deviceWipeAt?: string;
+  steps: StepRecord[];
+  snapshot?: OffboardingSnapshot;
+  residue: Residue[];
+  messages: AppliedMessage[];
+  plan?: PlannedAction[];
+  /** Failure or attention reason when the run did not complete. */
+  error?: { step?: string; type: string; message: string };
+  notes: string[];
+}
+
+export interface OffboardingStatus {
+  userId: string;
+  phase: Phase;
+  steps: StepRecord[];
+  nextTimer?: { kind: 'effective-at' | 'device-wipe' | 'deletion'; firesAt: string };
+  snapshotSummary?: { groups: number; apps: number; factors: number; devices: number; oauthClients: number };
+  lastMessage?: AppliedMessage;
+  wipeDevicesNowRequested: boolean;
+  attention?: { step: string; type: string; message: string; since: string };
+}
+
+/** The worker's policy as a run sees it (read once per run by an activity, so it is in history). */
+export interface RunPolicy {
+  deviceWipeDelay: string;
+  deleteAfter?: string;
+  /** Retry budget of lock-phase calls: an Okta outage makes runs wait this long before needs-attention. */
+  lockBudget: string;
+  /** Retry budget of every other Okta call. */
+  phaseBudget: string;
+  retryInitialInterval: string;
+  retryMaximumInterval: string;
+  /** Groups, apps and devices handled at once within one run. */
+  itemConcurrency: number;
+  /** The trigger group (id or name): never restored on rehire, or the person would leave again. */
+  offboardingGroup?: string;
+}
+
+export interface RehireRequest {
+  userId: string;
+  requestedBy: string;
+}
+
+export interface RehireReport {
+  workflowId: string;
+  userId: string;
+  fromWorkflowId?: string;
+  startedAt: string;
+  finishedAt: string;
+  steps: StepRecord[];
+  notes: string[];
+}
+
+// Messages: names are part of the public contract (DESIGN.md section 4).
+export const cancelSignal = defineSignal<[{ requestedBy: string; reason?: string }]>('cancel');
+export const rehireSignal = defineSignal<[{ requestedBy: string }]>('rehire');
+export const wipeDevicesNowSignal = defineSignal<[{ requestedBy: string; reason?: string }]>('wipeDevicesNow');
+export const rescheduleUpdate = defineUpdate<{ effectiveAt: string }, [{ effectiveAt: string; requestedBy?: string }]>('reschedule');
+export const expediteUpdate = defineUpdate<{ phase: Phase }, [{ requestedBy: string; reason?: string }]>('expedite');
+export const retryUpdate = defineUpdate<{ phase: Phase }, [{ requestedBy: string }]>('retry');
+export const statusQuery = defineQuery<OffboardingStatus>('status');
+
+// Search attributes (typed API). Okta ids and event ids only, never emails or names.
+export const OktaUserId = defineSearchAttributeKey('OktaUserId', SearchAttributeType.KEYWORD);
+export const OffboardingPhase = defineSearchAttributeKey('OffboardingPhase', SearchAttributeType.KEYWORD);
+export const OffboardingSource = defineSearchAttributeKey('OffboardingSource', SearchAttributeType.KEYWORD);
+export const OffboardingEventId = defineSearchAttributeKey('OffboardingEventId', SearchAttributeType.KEYWORD);
+export const OffboardingEffectiveAt = defineSearchAttributeKey('OffboardingEffectiveAt', SearchAttributeType.DATETIME);
+export const DeviceWipeAt = defineSearchAttributeKey('DeviceWipeAt', SearchAttributeType.DATETIME);
+
+/** Every custom search attribute the project registers (dev server `--search-attribute`, cluster setup). */
+export const SEARCH_ATTRIBUTE_KEYS = [OktaUserId, OffboardingPhase, OffboardingSource, OffboardingEventId, OffboardingEffectiveAt, DeviceWipeAt];
+
+// Run identity (DESIGN.md section 5).
+export const offboardWorkflowId = (userId: string): string => `offboard-${userId}`;
+export const rehireWorkflowId = (userId: string): string => `rehire-${userId}`;
+export const dryRunWorkflowId = (userId: string, nonce: string): string => `offboard-dryrun-${userId}-${nonce}`;
+
+/**
+ * Okta rate-limit buckets the runbook's calls fall in. Every activity runs on the task queue of
+ * the bucket its Okta write (or, for reads, its read) consumes, so the server-enforced
+ * `maxTaskQueueActivitiesPerSecond` of that queue keeps all workers together within Okta's limit.
+ */
+export const OKTA_BUCKETS = ['users-get', 'users-update', 'groups', 'groups-id', 'apps', 'devices', 'logs'] as const;
+export type OktaBucket = (typeof OKTA_BUCKETS)[number];
+
+export const activityTaskQueue = (base: string, bucket: OktaBucket): string => `${base}-okta-${bucket}`;
+
+/** Task priority keys (lower runs first): lock-phase calls go first for everyone. */
+export const PRIORITY = { lock: 1, revoke: 3, background: 5 } as const;
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** Milliseconds of a duration such as `72h`, `3d`, `1d12h`, `90s` or `0s`; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d|w))+$/.test(trimmed)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) {
+    total += Number(amount) * (DURATION_UNITS_MS[unit ?? ''] ?? Number.NaN);
+  }
+  return Number.isFinite(total) && total <= 10 * 365 * DURATION_UNITS_MS.d! ? Math.round(total) : undefined;
+}

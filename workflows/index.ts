@@ -1,0 +1,3 @@
+// The worker's workflowsPath: every workflow type the project registers.
+export { offboardUser } from './offboard-user';
+export { rehireUser } from './rehire-user';

@@ -1,0 +1,25 @@
+// Rehire after the offboarding run closed: restore from the snapshot in that run's report.
+import { workflowInfo } from '@temporalio/workflow';
+import type { RehireReport, RehireRequest } from './definitions';
+import { OktaCalls, workerActivities } from './okta-calls';
+import { restoreFromSnapshot } from './restore';
+import { RunRecord } from './run-record';
+
+export async function rehireUser({ userId, requestedBy }: RehireRequest): Promise<RehireReport> {
+  const startedAt = new Date().toISOString();
+  const policy = await workerActivities.getRunPolicy();
+  const last = await workerActivities.getLastOffboarding({ userId });
+  const record = new RunRecord(`Rehire ${userId} (requested by ${requestedBy})`, () => 'rehired');
+  const notes: string[] = [];
+  if (!last) notes.push('No closed offboarding run with a report was found: only the user status is restored.');
+  await restoreFromSnapshot(new OktaCalls(policy), record, policy, userId, last?.snapshot, notes);
+  return {
+    workflowId: workflowInfo().workflowId,
+    userId,
+    fromWorkflowId: last?.workflowId,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    steps: record.steps,
+    notes,
+  };
+}
