@@ -42,6 +42,8 @@ export type OktaEmulatorOptions = {
 export type OktaEmulator = { url: string; port: number; close(): Promise<void> };
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** seeds of large sample orgs are big */
+const MAX_ADMIN_BODY_BYTES = 256 * 1024 * 1024;
 const MAX_URL_LENGTH = 16 * 1024;
 
 const ADMIN_ACTOR: LogActor = { id: '00uEmulatorAdmin0001', type: 'User', alternateId: 'admin@example.com', displayName: 'Okta Admin' };
@@ -67,13 +69,13 @@ function hasScope(scopes: Set<string>, required: string): boolean {
   return scopes.has(required) || (required.endsWith('.read') && scopes.has(required.replace(/\.read$/, '.manage')));
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+function readBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > maxBytes) {
         resolve('too-large');
         req.removeAllListeners('data');
         req.resume();
@@ -296,7 +298,7 @@ class Emulator implements AdminTarget {
   }
 
   private async handleAdmin(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams): Promise<void> {
-    const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req);
+    const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req, MAX_ADMIN_BODY_BYTES);
     if (raw === 'too-large') {
       send(res, 413, { error: 'body too large' }, { connection: 'close' });
       return;

@@ -2,16 +2,18 @@
 // Okta SDK and the Okta emulator; assertions on Okta's final state and the report.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PHASES, type OffboardingReport, type Phase } from '../workflows/definitions';
-import { OffboardingHarness } from './support/offboarding';
+import { WorkflowFailedError } from '@temporalio/client';
+import { OffboardingHarness, oktaUser, TEST_POLICY } from './support/offboarding';
 import { standardOrg } from './support/orgs';
 import { recordHistory } from './support/temporal';
 
 let harness: OffboardingHarness;
 
 beforeAll(async () => {
-  harness = await OffboardingHarness.start();
+  harness = await OffboardingHarness.start({ policy: TEST_POLICY });
 });
 afterAll(async () => {
+  expect(harness.okta.takeViolations()).toEqual([]);
   await harness?.close();
 });
 beforeEach(async () => {
@@ -69,5 +71,83 @@ describe('a full offboarding', () => {
     expect(seen).toContain('awaiting-device-wipe');
     expect(seen.at(-1)).toBe('completed');
     expect(harness.okta.takeViolations()).toEqual([]);
+  });
+});
+
+describe('refusals before any change', () => {
+  it('refuses a member of a protected group with a non-retryable ProtectedAccount failure and changes nothing', async () => {
+    const root = await harness.userId('root@example.com');
+    const { handle } = await harness.start({ userId: root });
+    const error = await handle.result().catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toMatchObject({ type: 'ProtectedAccount' });
+    expect(await harness.mutations()).toEqual([]);
+    await recordHistory('protected-group', handle);
+  });
+
+  it('refuses a protected user named by login', async () => {
+    const breakglass = await harness.userId('breakglass@example.com');
+    const { handle } = await harness.start({ userId: breakglass });
+    await expect(handle.result()).rejects.toMatchObject({ cause: { type: 'ProtectedAccount' } });
+    expect(await harness.mutations()).toEqual([]);
+  });
+
+  it('fails fast with UserNotFound for an unknown user, without retries', async () => {
+    const { handle } = await harness.start({ userId: '00uDoesNotExist00001' });
+    await expect(handle.result()).rejects.toMatchObject({ cause: { type: 'UserNotFound' } });
+    const lookups = (await harness.admin.requests()).filter((entry) => entry.path === '/api/v1/users/00uDoesNotExist00001');
+    expect(lookups).toHaveLength(1);
+    expect(await harness.mutations()).toEqual([]);
+  });
+});
+
+describe('one run per person', () => {
+  it('answers the same start three times (an HR retry) with one run', async () => {
+    const alice = await harness.userId('alice@example.com');
+    const starts = await Promise.all([1, 2, 3].map(() => harness.start({ userId: alice, correlationId: 'hr-evt-1', deviceWipeDelay: '1h' })));
+    expect(new Set(starts.map((start) => start.runId)).size).toBe(1);
+    expect(starts.filter((start) => start.created)).toHaveLength(1);
+    await starts[0]?.handle.signal('cancel', { requestedBy: 'vitest' });
+    await starts[0]?.handle.result();
+  });
+});
+
+describe('users found in other statuses are offboarded all the same', () => {
+  it.each(['SUSPENDED', 'LOCKED_OUT', 'PROVISIONED', 'PASSWORD_EXPIRED'] as const)('from %s', async (status) => {
+    const org = standardOrg();
+    const alice = org.users.find((user) => user.login === 'alice@example.com');
+    if (alice) alice.status = status;
+    await harness.seed(org);
+    const id = await harness.userId('alice@example.com');
+    const { handle } = await harness.start({ userId: id });
+    const report = await handle.result();
+    expect(report.outcome).toBe('completed');
+    const user = await oktaUser(harness, id);
+    expect(user.status).toBe('DEPROVISIONED');
+    expect(user.oktaGroupNames).toEqual([]);
+    expect(user.factors).toEqual([]);
+    expect(user.sessions).toBe(0);
+    const suspend = report.steps.find((step) => step.step === 'suspendUser');
+    expect(suspend?.outcome).toBe(status === 'SUSPENDED' || status === 'PROVISIONED' ? 'not-needed' : 'skipped');
+  });
+});
+
+describe('a dry run', () => {
+  it('plans exactly the changes a real run then makes, and changes nothing', async () => {
+    const alice = await harness.userId('alice@example.com');
+    const dry = await harness.start({ userId: alice, dryRun: true });
+    expect(dry.workflowId).toMatch(new RegExp(`^offboard-dryrun-${alice}-`));
+    const plan = await dry.handle.result();
+    expect(plan.outcome).toBe('dry-run');
+    expect(await harness.mutations()).toEqual([]);
+
+    await harness.admin.clearRequests();
+    const real = await harness.start({ userId: alice });
+    const report = await real.handle.result();
+    expect(report.outcome).toBe('completed');
+    const done = report.steps.filter((step) => step.step !== 'checkUser').flatMap((step) => step.items.filter((item) => item.outcome === 'done').map((item) => `${step.step}:${item.id}`));
+    const planned = (plan.plan ?? []).filter((action) => action.step !== 'deactivateDevice').map((action) => `${action.step === 'deleteDevice' ? 'decommissionDevice' : action.step}:${action.itemId}`);
+    expect(planned.sort()).toEqual(done.sort());
+    await recordHistory('dry-run', dry.handle);
   });
 });

@@ -205,6 +205,9 @@ class Offboarding {
       }
       this.record.finish(suspend);
 
+      // Which OAuth clients hold grants or tokens, for the snapshot (revocation empties the list).
+      this.oauthClientIds = await this.okta.call('listOAuthClients', 'lock', `List OAuth clients of ${user.id}`, { userId: user.id });
+
       const sessions = this.record.begin('revokeSessions', 'locking');
       await this.change(sessions, 'session', user.id, 'lock', 'revokeSessions', `Revoke sessions and OAuth tokens of ${user.id}`, { userId: user.id });
       this.record.finish(sessions);
@@ -213,9 +216,14 @@ class Offboarding {
       await this.change(grants, 'grant', user.id, 'lock', 'revokeGrants', `Revoke OAuth consent grants of ${user.id}`, { userId: user.id });
       this.record.finish(grants);
 
-      this.oauthClientIds = await this.okta.call('listOAuthClients', 'lock', `List OAuth clients of ${user.id}`, { userId: user.id });
+      // Clients still listed after both revocations hold tokens Okta kept: revoke them one by one.
       const tokens = this.record.begin('revokeClientTokens', 'locking');
-      await forEachLimited(this.oauthClientIds, this.policy.itemConcurrency, async (clientId) => {
+      if (this.request.dryRun) {
+        this.record.finish(tokens, 'not-needed', 'a real run revokes the tokens of any OAuth client still listed after the revocations above');
+        return;
+      }
+      const survivors = await this.okta.call('listOAuthClients', 'lock', `List OAuth clients still holding tokens of ${user.id}`, { userId: user.id });
+      await forEachLimited(survivors, this.policy.itemConcurrency, async (clientId) => {
         await this.change(tokens, 'client', clientId, 'lock', 'revokeClientTokens', `Revoke refresh tokens of ${user.id} for client ${clientId}`, { userId: user.id, clientId });
       });
       this.record.finish(tokens);

@@ -140,3 +140,30 @@ export class OffboardingHarness {
     await this.env.teardown();
   }
 }
+
+/** The policy most workflow tests run with: the standard org's admins and break-glass account are protected. */
+export const TEST_POLICY: Partial<OffboardingPolicy> = {
+  protectedGroups: ['Super Admins'],
+  protectedUsers: ['breakglass@example.com'],
+  offboardingGroup: 'Offboarding',
+};
+
+/** One user as the emulator holds it now, with group types and device names resolved. */
+export async function oktaUser(harness: OffboardingHarness, userId: string) {
+  const state = await harness.admin.state();
+  const user = state.users.find((candidate) => candidate.id === userId);
+  const groups = new Map(state.groups.map((group) => [group.id, group]));
+  return {
+    exists: user !== undefined,
+    status: user?.status,
+    sessions: user?.sessions ?? 0,
+    grants: user?.grants ?? [],
+    refreshTokens: user?.refreshTokens ?? [],
+    factors: user?.factors ?? [],
+    groupNames: (user?.groups ?? []).map((id) => groups.get(id)?.name ?? id).sort(),
+    oktaGroupNames: (user?.groups ?? []).filter((id) => groups.get(id)?.type === 'OKTA_GROUP').map((id) => groups.get(id)?.name ?? id).sort(),
+    directApps: (user?.apps ?? []).filter((app) => app.scope === 'USER').map((app) => state.apps.find((candidate) => candidate.id === app.app)?.label ?? app.app).sort(),
+    devices: state.devices.filter((device) => device.users.includes(userId)).map((device) => `${device.displayName}:${device.status}`).sort(),
+    allDevices: state.devices.map((device) => `${device.displayName}:${device.status}`).sort(),
+  };
+}
