@@ -430,10 +430,14 @@ class Offboarding {
   /**
    * Runs a block of idempotent steps until it succeeds. A failure that outlived its retry budget
    * (or is non-retryable) parks the run in `needs-attention`; `retry` runs the block again.
+   * `stoppable: false` is for the rehire restore, which runs after the stop it obeys.
    */
-  private async untilDone(block: string, work: () => Promise<void>): Promise<void> {
+  private async untilDone(block: string, work: () => Promise<void>, { stoppable = true } = {}): Promise<void> {
+    const stopHere = (): void => {
+      if (stoppable) this.checkpoint();
+    };
     for (;;) {
-      this.checkpoint();
+      stopHere();
       const resumePhase = this.phase;
       try {
         await work();
@@ -446,10 +450,10 @@ class Offboarding {
         log.warn('Offboarding needs attention', { userId: this.userId, block, ...failure });
         this.setPhase('needs-attention');
         this.record.publish(`**Needs attention** in \`${block}\`: ${failure.type}: ${failure.message}. Send the \`retry\` update once the cause is fixed.`);
-        await condition(() => this.retryRequested || this.stop !== undefined);
+        await condition(() => this.retryRequested || (stoppable && this.stop !== undefined));
         this.retryRequested = false;
         this.attention = undefined;
-        this.checkpoint();
+        stopHere();
         this.setPhase(resumePhase);
       }
     }
@@ -476,7 +480,7 @@ class Offboarding {
     if (stop?.name === 'rehire') {
       if (this.lockBegun) {
         this.setPhase('rehired');
-        await this.untilDone('restore', () => restoreFromSnapshot(this.okta, this.record, this.policy, this.userId, this.snapshot, this.notes));
+        await this.untilDone('restore', () => restoreFromSnapshot(this.okta, this.record, this.policy, this.userId, this.snapshot, this.notes), { stoppable: false });
       } else {
         this.notes.push('Rehired before any change: nothing to restore.');
       }

@@ -1,0 +1,132 @@
+// What a run survives (DESIGN.md section 6): Okta rate limits, errors and resets, a concurrent
+// admin, a worker replaced mid-run, and a failure that needs an operator. Faults are injected
+// through the emulator; assertions on Okta's final state and its request log.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RequestEntry } from '../okta-emulator/types';
+import { OffboardingHarness, oktaUser, TEST_POLICY } from './support/offboarding';
+import { standardOrg } from './support/orgs';
+import { recordHistory } from './support/temporal';
+
+let harness: OffboardingHarness;
+let alice: string;
+
+beforeAll(async () => {
+  harness = await OffboardingHarness.start({ policy: TEST_POLICY });
+});
+afterAll(async () => {
+  expect(harness.okta.takeViolations()).toEqual([]);
+  await harness?.close();
+});
+beforeEach(async () => {
+  await harness.admin.clearFaults();
+  await harness.seed(standardOrg());
+  alice = await harness.userId('alice@example.com');
+});
+
+async function expectFullyOffboarded(userId: string): Promise<void> {
+  const user = await oktaUser(harness, userId);
+  expect(user.status).toBe('DEPROVISIONED');
+  expect(user.sessions).toBe(0);
+  expect(user.grants).toEqual([]);
+  expect(user.refreshTokens).toEqual([]);
+  expect(user.factors).toEqual([]);
+  expect(user.oktaGroupNames).toEqual([]);
+  expect(user.directApps).toEqual([]);
+  expect(user.devices).toEqual(['Team iPad:ACTIVE']);
+}
+
+/** Successful writes per method and path: a replayed activity must not apply a change twice. */
+function successfulWrites(requests: RequestEntry[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const entry of requests.filter((request) => request.method !== 'GET' && request.status < 300)) {
+    const key = `${entry.method} ${entry.path}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe('Okta rate limits', () => {
+  it('waits for X-Rate-Limit-Reset after a 429 on each kind of call, then completes', async () => {
+    for (const route of ['/api/v1/users/*/lifecycle/*', '/api/v1/users/*/sessions', '/api/v1/groups/*/users/*', '/api/v1/apps/*/users/*', '/api/v1/devices/*']) {
+      await harness.admin.addFault({ route, status: 429, errorCode: 'E0000047', resetAfterS: 2, count: 1 });
+    }
+    const { handle } = await harness.start({ userId: alice });
+    expect((await handle.result()).outcome).toBe('completed');
+    await expectFullyOffboarded(alice);
+
+    const log = await harness.admin.requests();
+    const limited = log.filter((entry) => entry.status === 429);
+    expect(limited.length).toBe(5);
+    for (const hit of limited) {
+      const retry = log.find((entry) => entry.method === hit.method && entry.path === hit.path && entry.status < 400 && entry.at > hit.at);
+      expect(retry, `${hit.method} ${hit.path} was retried`).toBeDefined();
+      // X-Rate-Limit-Reset is a whole epoch second, 2 s ahead: the retry waits at least 1 s.
+      expect(Date.parse(retry?.at ?? '') - Date.parse(hit.at)).toBeGreaterThanOrEqual(1000);
+    }
+    await recordHistory('rate-limited', handle);
+  });
+});
+
+describe('Okta errors', () => {
+  it('rides out 500s and connection resets on every route and ends with the right state', async () => {
+    await harness.admin.addFault({ route: '/api/v1/*', status: 500, errorCode: 'E0000009', probability: 0.2, count: 12 });
+    await harness.admin.addFault({ route: '/api/v1/*', connectionReset: true, probability: 0.1, count: 6 });
+    const { handle } = await harness.start({ userId: alice });
+    expect((await handle.result()).outcome).toBe('completed');
+    await expectFullyOffboarded(alice);
+    const faults = await harness.admin.faults();
+    expect(faults.reduce((sum, fault) => sum + fault.hits, 0)).toBeGreaterThan(0);
+  });
+
+  it('completes when someone else deactivates the user mid-run', async () => {
+    await harness.admin.addFault({ route: '/api/v1/groups/*/users/*', method: 'DELETE', latencyMs: 1500 });
+    const { handle } = await harness.start({ userId: alice });
+    await harness.waitForStatus(handle, (status) => status.phase === 'revoking');
+    await harness.okta.client().userApi.deactivateUser({ userId: alice });
+    const report = await handle.result();
+    expect(report.outcome).toBe('completed');
+    expect(report.steps.find((step) => step.step === 'deactivateUser')?.outcome).toBe('not-needed');
+    await expectFullyOffboarded(alice);
+  });
+});
+
+describe('a worker replaced mid-run', () => {
+  it('resumes on a new worker and applies no change twice', async () => {
+    await harness.admin.addFault({ route: '/api/v1/apps/*/users/*', method: 'DELETE', latencyMs: 1500 });
+    const { handle } = await harness.start({ userId: alice });
+    await harness.waitForStatus(handle, (status) => status.phase === 'revoking');
+    await harness.stopWorkers();
+    await harness.startWorkers();
+    expect((await handle.result()).outcome).toBe('completed');
+    await expectFullyOffboarded(alice);
+    const lifecycle = [...successfulWrites(await harness.admin.requests())].filter(([key]) => key.includes('/lifecycle/'));
+    expect(lifecycle.filter(([, count]) => count > 1)).toEqual([]);
+  });
+});
+
+describe('a step that keeps failing after the lock', () => {
+  it('parks the run in needs-attention, visible by search attribute, until retry after the fix', async () => {
+    const fault = await harness.admin.addFault({ route: '/api/v1/groups/*/users/*', method: 'DELETE', status: 400, errorCode: 'E0000001', errorSummary: 'Api validation failed: membership' });
+    const { handle } = await harness.start({ userId: alice });
+    const parked = await harness.waitForStatus(handle, (status) => status.phase === 'needs-attention');
+    expect(parked.attention).toMatchObject({ step: 'removeGroupMembership', type: 'OktaRequestRejected' });
+    expect((await oktaUser(harness, alice)).status).toBe('SUSPENDED');
+
+    const query = `OffboardingPhase = "needs-attention" AND OktaUserId = "${alice}"`;
+    let found: string[] = [];
+    for (let attempt = 0; attempt < 50 && found.length === 0; attempt++) {
+      found = [];
+      for await (const run of harness.client.workflow.list({ query })) found.push(run.workflowId);
+      if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(found).toEqual([handle.workflowId]);
+
+    await harness.admin.removeFault(fault);
+    await handle.executeUpdate('retry', { args: [{ requestedBy: 'on-call' }] });
+    const report = await handle.result();
+    expect(report.outcome).toBe('completed');
+    expect(report.messages.map((message) => message.name)).toEqual(['retry']);
+    await expectFullyOffboarded(alice);
+    await recordHistory('needs-attention-then-retry', handle);
+  });
+});
