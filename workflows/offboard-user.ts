@@ -341,11 +341,13 @@ class Offboarding {
     const step = this.record.begin('decommissionDevice', 'wiping-devices');
     await forEachLimited(this.requireSnapshot().devices, this.policy.itemConcurrency, async (device) => {
       const skip = (reason: string) => this.record.add(step, { id: device.id, kind: 'device', outcome: 'skipped', reason });
-      if (device.otherActiveUserIds.length > 0) return skip(`shared with ACTIVE user(s) ${device.otherActiveUserIds.join(', ')}: kept`);
-      if (!this.request.dryRun) {
-        // Holders can change during the wait: check again right before.
-        const others = await this.okta.call('listOtherDeviceUsers', 'revoke', `Re-read holders of device ${device.id}`, { deviceId: device.id, userId: this.userId });
-        if (others.length > 0) return skip(`now shared with ACTIVE user(s) ${others.join(', ')}: kept`);
+      if (this.request.dryRun) {
+        if (device.otherActiveUserIds.length > 0) return skip(`shared with ACTIVE user(s) ${device.otherActiveUserIds.join(', ')}: kept`);
+        this.plan.push({ phase: this.phase, step: 'deactivateDevice', itemId: device.id });
+      } else {
+        // Holders change during the wait (a co-holder may have left too): decide on today's holders.
+        const others = await this.okta.call('listOtherDeviceUsers', 'revoke', `Read holders of device ${device.id}`, { deviceId: device.id, userId: this.userId });
+        if (others.length > 0) return skip(`shared with ACTIVE user(s) ${others.join(', ')}: kept`);
         const current = await this.okta.call('getDevice', 'revoke', `Read device ${device.id}`, { deviceId: device.id });
         if (!current) {
           this.record.add(step, { id: device.id, kind: 'device', outcome: 'not-needed', reason: 'device already deleted' });
@@ -354,8 +356,6 @@ class Offboarding {
         if (current.status !== 'DEACTIVATED') {
           await this.okta.call('deactivateDevice', 'revoke', `Deactivate device ${device.id} (${device.platform})`, { deviceId: device.id });
         }
-      } else {
-        this.plan.push({ phase: this.phase, step: 'deactivateDevice', itemId: device.id });
       }
       const outcome = await this.change(step, 'device', device.id, 'revoke', 'deleteDevice', `Delete device ${device.id} (${device.platform})`, { deviceId: device.id });
       if (outcome !== 'skipped' && outcome !== 'failed') this.deletedDeviceIds.push(device.id);

@@ -3,7 +3,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/definitions';
-import { devServerArgs } from './temporal-server';
+import { devServerArgs } from '../../scripts/dev-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,6 +21,7 @@ export async function setup(project: TestProject): Promise<void> {
       executable: { type: 'existing-path', path },
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       extraArgs: devServerArgs(),
+      log: { format: 'pretty', level: 'error' },
     },
   });
   project.provide('temporalAddress', env.address);
