@@ -8,6 +8,7 @@ import { createFactorActivities } from './factors';
 import { createGroupActivities } from './groups';
 import type { OffboardingPolicy } from './policy';
 import { createSessionActivities } from './sessions';
+import { createSystemLogActivities } from './system-log';
 import { createTemporalRunActivities } from './temporal-runs';
 import { createUserActivities } from './users';
 
@@ -20,6 +21,7 @@ export function createActivities(okta: Client, policy: OffboardingPolicy, tempor
     ...createAppActivities(okta),
     ...createDeviceActivities(okta),
     ...createTemporalRunActivities(temporal),
+    ...createSystemLogActivities(okta, temporal),
     /** The worker's policy as this run will apply it (recorded in history, so a replay sees the same). */
     async getRunPolicy(): Promise<RunPolicy> {
       const { protectedUsers: _users, protectedGroups: _groups, ...runPolicy } = policy;

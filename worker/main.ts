@@ -4,6 +4,7 @@ import { createOktaClient } from '../activities/okta-client';
 import { connectClient } from '../client/temporal';
 import { createLogger } from './logger';
 import { workerConfigFromEnv } from './config';
+import { ensurePollerSchedule } from './schedule';
 import { createWorkers, runWorkers } from './workers';
 
 async function run(): Promise<void> {
@@ -31,11 +32,14 @@ async function run(): Promise<void> {
       workflowCode: config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : undefined,
       overrides: { shutdownGraceTime: '20s' },
     });
+    const poller = await ensurePollerSchedule(temporal, { taskQueue: config.temporal.taskQueue, group: config.policy.offboardingGroup, interval: config.pollInterval });
+    if (!poller) logger.warn('OFFBOARD_OKTA_GROUP is not set: the System Log poller is off');
     logger.info('Offboarding worker started', {
       taskQueue: config.temporal.taskQueue,
       namespace: config.temporal.namespace,
       okta: config.okta.orgUrl,
       metrics: config.metricsAddress ?? 'off',
+      poller: poller ? `${poller.scheduleId} every ${config.pollInterval}` : 'off',
     });
     await runWorkers(workers);
   } finally {

@@ -1,3 +1,4 @@
 // The worker's workflowsPath: every workflow type the project registers.
 export { offboardUser } from './offboard-user';
 export { rehireUser } from './rehire-user';
+export { pollOffboardingGroup } from './poll-offboarding-group';

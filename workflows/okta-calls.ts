@@ -38,6 +38,9 @@ export const BUCKET_OF: Record<ActivityName, OktaBucket | 'worker'> = {
   getDevice: 'devices',
   deactivateDevice: 'devices',
   deleteDevice: 'devices',
+  resolveOffboardingGroup: 'groups',
+  readOffboardingGroupAdds: 'logs',
+  startOffboardingForEvent: 'worker',
 };
 
 export type Urgency = keyof typeof PRIORITY;

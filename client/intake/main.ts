@@ -1,0 +1,27 @@
+// `npm run intake`: the HTTP intake process (HR webhooks, steering, the Okta event hook).
+import { createOktaClient } from '../../activities/okta-client';
+import { intakeConfigFromEnv } from '../config';
+import { connectForSteering } from '../steering';
+import { buildIntake } from './server';
+
+async function run(): Promise<void> {
+  const config = intakeConfigFromEnv();
+  const temporal = connectForSteering(config.temporal);
+  const app = await buildIntake({
+    config,
+    temporal,
+    okta: createOktaClient(config.okta),
+    logger: { level: config.logLevel },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void app.close().then(() => temporal.connection.close()).finally(() => process.exit(0));
+    });
+  }
+  await app.listen({ port: config.port, host: config.host });
+}
+
+run().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

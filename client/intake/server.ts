@@ -1,0 +1,313 @@
+// The HTTP intake: the signed HR webhook and steering routes, the Okta event hook, health and the
+// OpenAPI document. Every start goes through `startOffboarding` (one run per person); bad input
+// gets a 4xx JSON `{ error, message }` and starts nothing.
+import { timingSafeEqual } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import type { Client as OktaClient } from '@okta/okta-sdk-nodejs';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { expediteUpdate, OffboardingEffectiveAt, OffboardingPhase, parseDuration, rescheduleUpdate, type OffboardingRequest } from '../../workflows/definitions';
+import type { IntakeConfig } from '../config';
+import { InvalidDateError, parseEffectiveAt } from '../effective-date';
+import { findRunByEventId, offboardingHandle, startOffboarding } from '../offboardings';
+import {
+  cancelRun,
+  expediteRun,
+  isTemporalUnavailable,
+  rehire,
+  rescheduleRun,
+  resolveUserId,
+  runStatus,
+  startOnce,
+  SteeringError,
+  wipeDevicesNow,
+} from '../steering';
+import * as schemas from './schemas';
+import { ReplayCache, SIGNATURE_HEADER, verifySignature } from './signature';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received: what the signature covers. */
+    rawBody: string;
+    /** The name of the secret that verified the call. */
+    signer: string;
+  }
+}
+
+export interface IntakeDeps {
+  config: Pick<IntakeConfig, 'hmacSecrets' | 'eventHookSecret' | 'offboardingGroup' | 'timeZone' | 'bodyLimit'> & {
+    temporal: Pick<IntakeConfig['temporal'], 'taskQueue'>;
+  };
+  temporal: Client;
+  okta: OktaClient;
+  logger?: FastifyServerOptions['logger'];
+  /** Seconds since the epoch; tests move it. */
+  nowS?: () => number;
+}
+
+/** A refusal with its HTTP status and JSON error code. */
+class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly error: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const STEERING_STATUS: Record<SteeringError['code'], number> = {
+  'unknown-user': 404,
+  'no-run': 404,
+  'not-accepted': 409,
+  'invalid-input': 400,
+  'temporal-unavailable': 503,
+  'okta-unavailable': 502,
+};
+
+const RETRY_AFTER_S = '10';
+const HOOK_EVENT = 'group.user_membership.add';
+
+interface HrEvent {
+  user: string;
+  eventId: string;
+  effectiveAt?: string;
+  reason?: string;
+  deviceWipeDelay?: string;
+  source?: string;
+}
+
+interface HookEvent {
+  uuid: string;
+  eventType: string;
+  target?: Array<{ id?: string; type?: string; displayName?: string | null }> | null;
+}
+
+type UserParams = { user: string };
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
+  const { config, temporal, okta } = deps;
+  const nowS = deps.nowS ?? (() => Math.floor(Date.now() / 1000));
+  const taskQueue = config.temporal.taskQueue;
+  const replays = new ReplayCache();
+  const hookStarts = new Set<Promise<void>>();
+
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: config.bodyLimit,
+    exposeHeadRoutes: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Offboarding intake', version: '1.0.0', description: 'Starts and steers Okta offboarding runs on Temporal.' },
+      components: {
+        securitySchemes: {
+          offboardSignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Offboard-Signature',
+            description: 't=<unix seconds>,v1=<hex HMAC-SHA256 over "<t>.<METHOD>.<path with query>.<raw body>">',
+          },
+          oktaHookSecret: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'The event hook’s shared secret' },
+        },
+      },
+    },
+  });
+
+  // Keep the raw body for the signature; JSON is parsed after the signature is checked, so an
+  // unauthenticated caller learns nothing about what the intake accepts.
+  app.decorateRequest('rawBody', '');
+  app.decorateRequest('signer', '');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    done(null, undefined);
+  });
+
+  function parseJson(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+    if (!request.rawBody) {
+      request.body = {};
+      return done();
+    }
+    try {
+      request.body = JSON.parse(request.rawBody);
+      done();
+    } catch (error) {
+      done(new HttpError(400, 'malformed-json', `The body is not JSON: ${(error as Error).message}`));
+    }
+  }
+
+  /** HMAC signature; `once`: a signature already used inside the window is refused (steering routes). */
+  const signed = (once: boolean) => (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    const now = nowS();
+    const result = verifySignature(request.headers[SIGNATURE_HEADER] as string | undefined, config.hmacSecrets, {
+      method: request.method,
+      pathWithQuery: request.url,
+      rawBody: request.rawBody,
+    }, now);
+    if (!result.ok) return done(new HttpError(result.status, result.error, result.message));
+    if (once && !replays.remember(result.signature, result.t, now)) {
+      return done(new HttpError(409, 'replayed-signature', 'This signature was already used; sign each request anew'));
+    }
+    request.signer = result.signer;
+    done();
+  };
+
+  const oktaHook = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    if (!config.eventHookSecret) return done(new HttpError(503, 'hook-not-configured', 'OKTA_EVENT_HOOK_SECRET is not set'));
+    if (!sameSecret(request.headers.authorization, config.eventHookSecret)) {
+      return done(new HttpError(401, 'bad-hook-secret', 'The Authorization header does not carry the event hook secret'));
+    }
+    done();
+  };
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
+    if (error instanceof HttpError) return reply.code(error.statusCode).send({ error: error.error, message: error.message });
+    if (error instanceof SteeringError) {
+      const status = STEERING_STATUS[error.code];
+      if (status === 503) void reply.header('retry-after', RETRY_AFTER_S);
+      return reply.code(status).send({ error: error.code, message: error.message });
+    }
+    if (error instanceof InvalidDateError) return reply.code(400).send({ error: 'invalid-date', message: error.message });
+    if (error.validation) return reply.code(400).send({ error: 'invalid-request', message: error.message });
+    if (isTemporalUnavailable(error)) {
+      return reply.code(503).header('retry-after', RETRY_AFTER_S).send({ error: 'temporal-unavailable', message: 'Temporal is unreachable; try again later' });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'body-too-large', message: error.message });
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.code(error.statusCode).send({ error: error.code ?? 'bad-request', message: error.message });
+    }
+    request.log.error({ err: error }, 'intake request failed');
+    return reply.code(500).send({ error: 'internal', message: 'The intake failed; the request may be retried' });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not-found', message: `No route ${request.method} ${request.url}` }));
+
+  app.post<{ Body: HrEvent }>('/v1/offboardings', { schema: schemas.hrEventSchema, preValidation: [signed(false), parseJson] }, async (request, reply) => {
+    const event = request.body;
+    const effectiveAt = event.effectiveAt === undefined ? undefined : parseEffectiveAt(event.effectiveAt, config.timeZone);
+    if (event.deviceWipeDelay !== undefined && parseDuration(event.deviceWipeDelay) === undefined) {
+      throw new HttpError(400, 'invalid-duration', `deviceWipeDelay must be a duration such as 72h or 3d; got ${JSON.stringify(event.deviceWipeDelay)}`);
+    }
+    // An event already seen on any run, open or closed, is answered with that run: an HR retry
+    // after a rescinded (cancelled) offboarding must not offboard the person.
+    const earlier = await findRunByEventId(temporal, event.eventId);
+    if (earlier) return reply.code(202).send({ workflowId: earlier.workflowId, runId: earlier.runId, created: false });
+    const userId = await resolveUserId(okta, event.user);
+    const requestedBy = event.source ?? request.signer;
+    const offboarding: OffboardingRequest = {
+      userId,
+      reason: event.reason ?? `Termination event ${event.eventId} from ${requestedBy}`,
+      source: 'hr',
+      requestedBy,
+      correlationId: event.eventId,
+      ...(effectiveAt ? { effectiveAt } : {}),
+      ...(event.deviceWipeDelay ? { deviceWipeDelay: event.deviceWipeDelay } : {}),
+    };
+    const started = await startOffboarding(temporal, taskQueue, offboarding);
+    const rescheduledTo = started.created || !effectiveAt ? undefined : await moveScheduledRun(userId, effectiveAt, requestedBy);
+    return reply.code(202).send({ ...started, ...(rescheduledTo ? { rescheduledTo } : {}) });
+  });
+
+  /**
+   * A new HR event for a person whose run waits in `scheduled` for another date moves it (or ends
+   * the wait when the new date has passed). A run past `scheduled` is left alone.
+   */
+  async function moveScheduledRun(userId: string, effectiveAt: string, requestedBy: string): Promise<string | undefined> {
+    const handle = offboardingHandle(temporal, userId);
+    // The search attributes, not the status query: they hold the date from the start on, before
+    // the run's first workflow task has set its timer.
+    const { typedSearchAttributes } = await handle.describe();
+    const waitingUntil = typedSearchAttributes.get(OffboardingEffectiveAt)?.getTime();
+    if (typedSearchAttributes.get(OffboardingPhase) !== 'scheduled' || waitingUntil === undefined) return undefined;
+    if (waitingUntil <= Date.now() || waitingUntil === Date.parse(effectiveAt)) return undefined;
+    try {
+      if (Date.parse(effectiveAt) > Date.now()) {
+        return (await handle.executeUpdate(rescheduleUpdate, { args: [{ effectiveAt, requestedBy }] })).effectiveAt;
+      }
+      await handle.executeUpdate(expediteUpdate, { args: [{ requestedBy, reason: `New HR event with effective date ${effectiveAt}` }] });
+      return new Date().toISOString();
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) return undefined; // it left `scheduled` meanwhile
+      throw error;
+    }
+  }
+
+  const steeringRoute = { preValidation: [signed(true), parseJson] };
+  const user = (request: FastifyRequest<{ Params: UserParams }>) => resolveUserId(okta, request.params.user);
+
+  app.post<{ Params: UserParams; Body: { reason?: string } }>('/v1/offboardings/:user/cancel', { schema: schemas.cancelSchema, ...steeringRoute }, async (request) =>
+    cancelRun(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
+  );
+  app.post<{ Params: UserParams }>('/v1/offboardings/:user/rehire', { schema: schemas.rehireSchema, ...steeringRoute }, async (request) =>
+    rehire(temporal, taskQueue, await user(request), request.signer),
+  );
+  app.post<{ Params: UserParams; Body: { reason?: string } }>('/v1/offboardings/:user/wipe-now', { schema: schemas.wipeNowSchema, ...steeringRoute }, async (request) =>
+    wipeDevicesNow(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
+  );
+  app.post<{ Params: UserParams; Body: { reason?: string } }>('/v1/offboardings/:user/expedite', { schema: schemas.expediteSchema, ...steeringRoute }, async (request) =>
+    expediteRun(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
+  );
+  app.post<{ Params: UserParams; Body: { effectiveAt: string } }>('/v1/offboardings/:user/reschedule', { schema: schemas.rescheduleSchema, ...steeringRoute }, async (request) => {
+    const effectiveAt = parseEffectiveAt(request.body.effectiveAt, config.timeZone);
+    return rescheduleRun(temporal, await user(request), { effectiveAt, requestedBy: request.signer });
+  });
+  app.get<{ Params: UserParams }>('/v1/offboardings/:user', { schema: schemas.statusSchema, preValidation: [signed(true)] }, async (request) =>
+    runStatus(temporal, await user(request)),
+  );
+
+  // Okta event hook (okta-api.md section 12).
+  app.get('/okta/event-hook', { schema: schemas.hookVerificationSchema, preValidation: [oktaHook] }, async (request) => ({
+    verification: request.headers['x-okta-verification-challenge'] as string,
+  }));
+  app.post<{ Body: { data: { events: HookEvent[] } } }>('/okta/event-hook', { schema: schemas.hookDeliverySchema, preValidation: [oktaHook, parseJson] }, async (request, reply) => {
+    // Okta waits 3 s at most: runs start in the background. Duplicated deliveries and events
+    // already handled by the System Log poller are absorbed by `startOnce` (same event, same run).
+    for (const event of request.body.data.events) {
+      const userId = offboardingGroupAdd(event);
+      if (!userId) continue;
+      const start = startOnce(temporal, taskQueue, {
+        userId,
+        reason: `Added to the Okta group ${config.offboardingGroup}`,
+        source: 'okta-group',
+        requestedBy: 'okta-event-hook',
+        correlationId: event.uuid,
+      })
+        .then(() => undefined)
+        .catch((error: unknown) => request.log.warn({ err: error, uuid: event.uuid }, 'event hook start failed; the System Log poller will pick the event up'))
+        .finally(() => hookStarts.delete(start));
+      hookStarts.add(start);
+    }
+    return reply.code(204).send();
+  });
+
+  /** The user added, when the event adds someone to the offboarding group (by id or name). */
+  function offboardingGroupAdd(event: HookEvent): string | undefined {
+    const group = config.offboardingGroup;
+    if (!group || event.eventType !== HOOK_EVENT) return undefined;
+    const targets = event.target ?? [];
+    const inGroup = targets.some((target) => target.type === 'UserGroup' && (target.id === group || target.displayName === group));
+    return inGroup ? targets.find((target) => target.type === 'User')?.id : undefined;
+  }
+
+  app.get('/healthz', { schema: schemas.healthSchema }, async () => {
+    const reachable = await temporal
+      .withDeadline(Date.now() + 2_000, () => temporal.workflowService.getSystemInfo({}))
+      .then(() => true, () => false);
+    return { status: 'ok', temporal: reachable ? 'reachable' : 'unreachable' };
+  });
+  app.get('/openapi.json', { schema: schemas.openApiSchema }, async () => app.swagger());
+
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...hookStarts]);
+  });
+  await app.ready();
+  return app;
+}

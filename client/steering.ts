@@ -1,0 +1,287 @@
+// Steering offboarding runs, shared by the `offboard` CLI and the HTTP intake: resolve a person to
+// their Okta id, start at most one run per event and person, send the messages of DESIGN.md
+// section 4, and turn Temporal's answers into errors a caller can act on.
+import type { Client as OktaClient } from '@okta/okta-sdk-nodejs';
+import {
+  Client as TemporalClient,
+  Connection,
+  defaultGrpcRetryOptions,
+  isGrpcServiceError,
+  makeGrpcRetryInterceptor,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { isNotFound, readAll } from '../activities/okta-errors';
+import {
+  cancelSignal,
+  expediteUpdate,
+  offboardWorkflowId,
+  rehireSignal,
+  rehireWorkflowId,
+  rescheduleUpdate,
+  retryUpdate,
+  statusQuery,
+  wipeDevicesNowSignal,
+  type OffboardingReport,
+  type OffboardingRequest,
+  type OffboardingStatus,
+  type Phase,
+} from '../workflows/definitions';
+import type { offboardUser } from '../workflows/offboard-user';
+import type { rehireUser } from '../workflows/rehire-user';
+import { findRunByEventId, startOffboarding, type StartedRun } from './offboardings';
+import type { TemporalConfig } from './temporal';
+
+/** A steering failure with the HTTP status the intake answers and the exit code the CLI uses. */
+export class SteeringError extends Error {
+  constructor(
+    readonly code: 'unknown-user' | 'no-run' | 'not-accepted' | 'invalid-input' | 'temporal-unavailable' | 'okta-unavailable',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SteeringError';
+  }
+}
+
+export interface RunRef {
+  workflowId: string;
+  runId: string;
+}
+
+/**
+ * A client for starters: the connection opens on first use and gives up after a few attempts, so
+ * the intake starts (and answers /healthz) while Temporal is down, and a caller gets "Temporal is
+ * unreachable" in seconds instead of the SDK's default half-minute of retries.
+ */
+export function connectForSteering(config: TemporalConfig): TemporalClient {
+  const { address, tls, apiKey, metadata } = config.connection;
+  const connection = Connection.lazy({
+    address,
+    tls,
+    apiKey,
+    metadata,
+    interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
+  });
+  return new TemporalClient({ connection, namespace: config.namespace });
+}
+
+const UNAVAILABLE = 14;
+const DEADLINE_EXCEEDED = 4;
+
+/** True when the error (or a cause) says Temporal could not be reached, so the caller should retry later. */
+export function isTemporalUnavailable(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (isGrpcServiceError(current) && (current.code === UNAVAILABLE || current.code === DEADLINE_EXCEEDED)) return true;
+    if (/Failed to connect before the deadline|No connection established/.test(current.message)) return true;
+  }
+  return false;
+}
+
+/** Maps what Temporal threw to a SteeringError where there is one; anything else is rethrown as is. */
+function steeringFailure(error: unknown, workflowId: string): unknown {
+  if (error instanceof SteeringError) return error;
+  if (error instanceof WorkflowNotFoundError) return new SteeringError('no-run', `No open offboarding run ${workflowId}`);
+  if (error instanceof WorkflowUpdateFailedError) {
+    return new SteeringError('not-accepted', error.cause?.message ?? error.message);
+  }
+  if (isTemporalUnavailable(error)) return new SteeringError('temporal-unavailable', 'Temporal is unreachable; try again later');
+  return error;
+}
+
+async function steer<T>(workflowId: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    throw steeringFailure(error, workflowId);
+  }
+}
+
+/**
+ * The Okta id of `user`, an Okta id or a login, by a read-only `getUser` (Okta accepts both in the
+ * path). Emails and names never go further than this: runs carry the id only.
+ */
+export async function resolveUserId(okta: OktaClient, user: string): Promise<string> {
+  const wanted = user.trim();
+  if (!wanted) throw new SteeringError('unknown-user', 'No user given');
+  try {
+    const found = await okta.userApi.getUser({ userId: wanted });
+    if (!found.id) throw new SteeringError('unknown-user', `Okta has no user ${wanted}`);
+    return found.id;
+  } catch (error) {
+    if (error instanceof SteeringError) throw error;
+    if (isNotFound(error)) throw new SteeringError('unknown-user', `Okta has no user ${wanted}`);
+    throw new SteeringError('okta-unavailable', `Okta lookup of ${wanted} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The Okta id of the offboarding group, given as an id or a name (read-only lookup by name). */
+export async function resolveGroupId(okta: OktaClient, group: string): Promise<string | undefined> {
+  if (/^00g[0-9A-Za-z]{17}$/.test(group)) return group;
+  const candidates = await readAll(await okta.groupApi.listGroups({ q: group }));
+  return candidates.find((candidate) => candidate.profile?.name === group)?.id;
+}
+
+export type StartOutcome = StartedRun & {
+  /** `event`: an earlier delivery of the same event already made this run (open or closed); nothing was started. */
+  existing?: 'event';
+  status?: string;
+};
+
+/**
+ * Starts the person's run unless the event already made one (DESIGN.md section 5): an HR retry
+ * after a rescinded, cancelled offboarding must not offboard the person. Visibility is eventually
+ * consistent, so a retry racing the first delivery can miss it here; the workflow id rule
+ * (`offboard-<userId>`, USE_EXISTING) still lands both on the one open run.
+ */
+export async function startOnce(temporal: Client, taskQueue: string, request: OffboardingRequest): Promise<StartOutcome> {
+  try {
+    const earlier = await findRunByEventId(temporal, request.correlationId);
+    if (earlier) return { workflowId: earlier.workflowId, runId: earlier.runId, created: false, existing: 'event', status: earlier.status };
+    return await startOffboarding(temporal, taskQueue, request);
+  } catch (error) {
+    throw steeringFailure(error, offboardWorkflowId(request.userId));
+  }
+}
+
+/** The person's open run; `no-run` when they have none or it has ended. */
+export async function openRun(temporal: Client, userId: string): Promise<WorkflowHandle<typeof offboardUser> & RunRef> {
+  const workflowId = offboardWorkflowId(userId);
+  return steer(workflowId, async () => {
+    const description = await temporal.workflow.getHandle(workflowId).describe();
+    if (description.status.name !== 'RUNNING') {
+      throw new SteeringError('no-run', `The offboarding run ${workflowId} has ended (${description.status.name.toLowerCase()})`);
+    }
+    const handle = temporal.workflow.getHandle<typeof offboardUser>(workflowId, description.runId);
+    return Object.assign(handle, { runId: description.runId });
+  });
+}
+
+export interface Requester {
+  requestedBy: string;
+  reason?: string;
+}
+
+export async function cancelRun(temporal: Client, userId: string, input: Requester): Promise<RunRef> {
+  const run = await openRun(temporal, userId);
+  await steer(run.workflowId, () => run.signal(cancelSignal, input));
+  return { workflowId: run.workflowId, runId: run.runId };
+}
+
+export async function wipeDevicesNow(temporal: Client, userId: string, input: Requester): Promise<RunRef> {
+  const run = await openRun(temporal, userId);
+  await steer(run.workflowId, () => run.signal(wipeDevicesNowSignal, input));
+  return { workflowId: run.workflowId, runId: run.runId };
+}
+
+export async function expediteRun(temporal: Client, userId: string, input: Requester): Promise<RunRef & { phase: Phase }> {
+  const run = await openRun(temporal, userId);
+  const result = await steer(run.workflowId, () => run.executeUpdate(expediteUpdate, { args: [input] }));
+  return { workflowId: run.workflowId, runId: run.runId, phase: result.phase };
+}
+
+export async function rescheduleRun(temporal: Client, userId: string, input: { effectiveAt: string; requestedBy: string }): Promise<RunRef & { effectiveAt: string }> {
+  const run = await openRun(temporal, userId);
+  const result = await steer(run.workflowId, () => run.executeUpdate(rescheduleUpdate, { args: [input] }));
+  return { workflowId: run.workflowId, runId: run.runId, effectiveAt: result.effectiveAt };
+}
+
+export async function retryRun(temporal: Client, userId: string, input: { requestedBy: string }): Promise<RunRef & { phase: Phase }> {
+  const run = await openRun(temporal, userId);
+  const result = await steer(run.workflowId, () => run.executeUpdate(retryUpdate, { args: [input] }));
+  return { workflowId: run.workflowId, runId: run.runId, phase: result.phase };
+}
+
+/**
+ * Rehire: the `rehire` signal while the offboarding run is open; once it has closed, the
+ * `rehireUser` workflow (`rehire-<userId>`, USE_EXISTING so a repeated request joins it).
+ */
+export async function rehire(temporal: Client, taskQueue: string, userId: string, requestedBy: string): Promise<RunRef & { via: 'signal' | 'rehireUser' }> {
+  const workflowId = offboardWorkflowId(userId);
+  return steer(workflowId, async () => {
+    const description = await temporal.workflow.getHandle(workflowId).describe();
+    if (description.status.name === 'RUNNING') {
+      try {
+        await temporal.workflow.getHandle(workflowId, description.runId).signal(rehireSignal, { requestedBy });
+        return { workflowId, runId: description.runId, via: 'signal' as const };
+      } catch (error) {
+        // It closed between the read and the signal: rehireUser takes over below.
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    }
+    const handle = await temporal.workflow.start<typeof rehireUser>('rehireUser', {
+      workflowId: rehireWorkflowId(userId),
+      taskQueue,
+      args: [{ userId, requestedBy }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `Rehire Okta user ${userId} (requested by ${requestedBy})`,
+    });
+    return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, via: 'rehireUser' as const };
+  });
+}
+
+export interface RunView extends RunRef {
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, TERMINATED... */
+  runStatus: string;
+  /** The run's own status (the `status` query). */
+  status?: OffboardingStatus;
+  /** The report, once the run has returned one (completed runs, and failed runs that wrote one). */
+  report?: OffboardingReport;
+}
+
+/** The report a closed run left: its result, or the one a failed run attached to its failure. */
+async function closedReport(handle: WorkflowHandle<typeof offboardUser>): Promise<OffboardingReport | undefined> {
+  try {
+    return await handle.result();
+  } catch (error) {
+    if (error instanceof WorkflowFailedError) {
+      const details = (error.cause as { details?: unknown[] } | undefined)?.details;
+      const report = details?.[0] as OffboardingReport | undefined;
+      return report?.workflowId ? report : undefined;
+    }
+    return undefined;
+  }
+}
+
+/** The person's latest offboarding run, open or closed. */
+export async function runStatus(temporal: Client, userId: string): Promise<RunView> {
+  const workflowId = offboardWorkflowId(userId);
+  return steer(workflowId, async () => {
+    const description = await temporal.workflow.getHandle(workflowId).describe();
+    const handle = temporal.workflow.getHandle<typeof offboardUser>(workflowId, description.runId);
+    const view: RunView = { workflowId, runId: description.runId, runStatus: description.status.name };
+    if (description.status.name === 'RUNNING') {
+      view.status = await handle.query(statusQuery);
+    } else {
+      view.report = await closedReport(handle);
+    }
+    return view;
+  });
+}
+
+/** Follows an open run until it closes, calling `onChange` at each phase or step change. */
+export async function followRun(
+  temporal: Client,
+  run: RunRef,
+  onChange: (status: OffboardingStatus) => void,
+  pollMs = 300,
+): Promise<RunView> {
+  const handle = temporal.workflow.getHandle<typeof offboardUser>(run.workflowId, run.runId);
+  let last = '';
+  for (;;) {
+    const description = await steer(run.workflowId, () => handle.describe());
+    const status = await handle.query(statusQuery).catch(() => undefined);
+    if (status) {
+      const step = status.steps.at(-1);
+      const key = `${status.phase}|${step?.step ?? ''}|${step?.count ?? ''}|${step?.outcome ?? ''}|${status.attention?.step ?? ''}`;
+      if (key !== last) onChange(status);
+      last = key;
+    }
+    if (description.status.name !== 'RUNNING') {
+      return { ...run, runStatus: description.status.name, status, report: await closedReport(handle) };
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}

@@ -1,0 +1,282 @@
+// A small supervisor for the child processes of the demo, the benchmark and the chaos runs:
+// each child runs in its own process group with its output in a log file, is awaited until it
+// is ready (a line in its log, a TCP port that answers, or a probe), and is stopped with its
+// whole group (SIGTERM, then SIGKILL after a grace period) on Ctrl-C, SIGTERM, SIGHUP or exit.
+//
+//   const supervisor = new Supervisor({ logDir: '.demo/logs' });
+//   supervisor.stopOnSignals();
+//   await assertPortsFree([{ port: 7233, what: 'Temporal frontend', change: '--temporal-port <port>' }]);
+//   const okta = await supervisor.start({ name: 'okta', command: 'tsx', args: [...], ready: { line: /listening on (\S+)/ } });
+//   okta.readyMatch?.[1];  // the URL the child printed
+//   await supervisor.stopAll();
+//
+// Children write straight into their log file (not through a pipe to this process), so a child
+// never blocks or dies on a full or closed pipe, and its log survives this process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface ReadyCheck {
+  /** Ready when the child's output (stdout or stderr) has a line matching this. */
+  line?: RegExp;
+  /** Ready when this TCP port accepts connections. */
+  port?: { port: number; host?: string };
+  /** Ready when this resolves true (polled). */
+  probe?: () => Promise<boolean>;
+  /** Give up (and stop the child) after this long; default 60 s. */
+  timeoutMs?: number;
+}
+
+export interface ChildSpec {
+  /** Short name for messages and the log file (`<logDir>/<name>.log`). */
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  ready?: ReadyCheck;
+}
+
+export interface SupervisedChild {
+  name: string;
+  /** Its pid, which is also its process group id. */
+  pid: number;
+  logFile: string;
+  /** The match of `ready.line`, e.g. to read a URL or port the child printed. */
+  readyMatch?: RegExpMatchArray;
+  /** Resolves when the child's process exits (its group may take a moment longer). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  process: ChildProcess;
+}
+
+export interface SupervisorOptions {
+  logDir: string;
+  /** Time between SIGTERM and SIGKILL; default 10 s. */
+  graceMs?: number;
+  /** Called when a child exits while the supervisor is not stopping (a crash). */
+  onUnexpectedExit?: (child: SupervisedChild, code: number | null, signal: NodeJS.Signals | null) => void;
+  /** Where the progress of stopping is reported; default stderr. */
+  log?: (line: string) => void;
+}
+
+export class ChildFailedError extends Error {
+  constructor(
+    readonly child: string,
+    message: string,
+    readonly logTail: string,
+  ) {
+    super(message);
+    this.name = 'ChildFailedError';
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whether any process of the group led by `pgid` is still alive. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+/** The last lines of a log file, for error messages. */
+export function logTail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export class Supervisor {
+  private readonly children: SupervisedChild[] = [];
+  private stopping: Promise<void> | undefined;
+  private readonly graceMs: number;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.graceMs = options.graceMs ?? 10_000;
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    mkdirSync(options.logDir, { recursive: true });
+  }
+
+  /** Children whose process has not exited. */
+  get running(): readonly SupervisedChild[] {
+    return this.children.filter((child) => child.process.exitCode === null && child.process.signalCode === null);
+  }
+
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /** Starts a child in its own process group, appending its output to `<logDir>/<name>.log`, and waits until it is ready. */
+  async start(spec: ChildSpec): Promise<SupervisedChild> {
+    if (this.stopping) throw new Error(`not starting ${spec.name}: stopping`);
+    const logFile = join(this.options.logDir, `${spec.name}.log`);
+    const fd = openSync(logFile, 'a');
+    const offset = statSync(logFile).size;
+    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env ?? process.env, stdio: ['ignore', fd, fd], detached: true });
+    closeSync(fd);
+    if (child.pid === undefined) {
+      const error = await new Promise<Error>((resolve) => child.once('error', resolve));
+      throw new ChildFailedError(spec.name, `${spec.name}: could not start ${spec.command}: ${error.message}`, '');
+    }
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    const supervised: SupervisedChild = { name: spec.name, pid: child.pid, logFile, exited, process: child };
+    this.children.push(supervised);
+    void exited.then(({ code, signal }) => {
+      if (!this.stopping) this.options.onUnexpectedExit?.(supervised, code, signal);
+    });
+    if (spec.ready) {
+      try {
+        const match = await this.waitUntilReady(supervised, spec.ready, offset);
+        if (match) supervised.readyMatch = match;
+      } catch (error) {
+        await this.stopChild(supervised);
+        throw error;
+      }
+    }
+    return supervised;
+  }
+
+  private async waitUntilReady(child: SupervisedChild, ready: ReadyCheck, offset: number): Promise<RegExpMatchArray | undefined> {
+    const timeoutMs = ready.timeoutMs ?? 60_000;
+    const deadline = Date.now() + timeoutMs;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    void child.exited.then((result) => (exit = result));
+    for (;;) {
+      let match: RegExpMatchArray | undefined;
+      if (ready.line) match = readFileSync(child.logFile, 'utf8').slice(offset).match(ready.line) ?? undefined;
+      const lineReady = ready.line === undefined || match !== undefined;
+      const portReady = lineReady && (ready.port === undefined || (await portAnswers(ready.port.port, ready.port.host)));
+      const probeReady = portReady && (ready.probe === undefined || (await ready.probe().catch(() => false)));
+      if (probeReady) return match;
+      if (exit) {
+        const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+        throw new ChildFailedError(child.name, `${child.name} ${how} before it was ready (log: ${child.logFile})`, logTail(child.logFile));
+      }
+      if (this.stopping) throw new ChildFailedError(child.name, `${child.name}: stopped before it was ready`, '');
+      if (Date.now() > deadline) {
+        throw new ChildFailedError(child.name, `${child.name} was not ready after ${Math.round(timeoutMs / 1000)}s (log: ${child.logFile})`, logTail(child.logFile));
+      }
+      await sleep(150);
+    }
+  }
+
+  /** SIGTERM to the child's process group, SIGKILL after the grace period; resolves when the whole group is gone. */
+  private async stopChild(child: SupervisedChild): Promise<void> {
+    if (!groupAlive(child.pid)) return;
+    signalGroup(child.pid, 'SIGTERM');
+    const deadline = Date.now() + this.graceMs;
+    while (groupAlive(child.pid) && Date.now() < deadline) await sleep(50);
+    if (groupAlive(child.pid)) {
+      this.log(`${child.name} did not stop within ${Math.round(this.graceMs / 1000)}s: killing it`);
+      signalGroup(child.pid, 'SIGKILL');
+      while (groupAlive(child.pid)) await sleep(50);
+    }
+  }
+
+  /** Stops every child, the last started first (the worker before the server it talks to). Safe to call repeatedly. */
+  stopAll(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const child of [...this.children].reverse()) {
+        if (groupAlive(child.pid)) this.log(`Stopping ${child.name} (pid ${child.pid})...`);
+        await this.stopChild(child);
+      }
+    })();
+    return this.stopping;
+  }
+
+  /**
+   * Ctrl-C, SIGTERM and SIGHUP stop every child, then exit (130, 143, 129); `beforeStop` runs first
+   * (e.g. to clear a progress line). If this process exits any other way, what is left gets SIGKILL.
+   */
+  stopOnSignals(beforeStop?: () => void): void {
+    const codes: Array<[NodeJS.Signals, number]> = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]];
+    for (const [signal, code] of codes) {
+      process.on(signal, () => {
+        // npm, the bootstrap and tsx relay the terminal's Ctrl-C as well: repeats are ignored.
+        if (this.stopping) return;
+        beforeStop?.();
+        void this.stopAll().finally(() => process.exit(code));
+      });
+    }
+    process.on('exit', () => {
+      for (const child of this.children) if (groupAlive(child.pid)) signalGroup(child.pid, 'SIGKILL');
+    });
+  }
+}
+
+/** Whether something accepts TCP connections on the port. */
+export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Whether this process could listen on the port. */
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+export interface PortNeed {
+  port: number;
+  host?: string;
+  /** What will listen there, e.g. `Temporal frontend (gRPC)`. */
+  what: string;
+  /** How to choose another port, e.g. `--temporal-port <port>` or `OFFBOARD_INTAKE_PORT=<port>`. */
+  change: string;
+}
+
+export class PortTakenError extends Error {
+  constructor(readonly taken: PortNeed[]) {
+    super(
+      taken
+        .map((need) => `Port ${need.port} (${need.what}) is already in use: stop what holds it (\`ss -ltnp 'sport = :${need.port}'\` shows it) or choose another port with ${need.change}.`)
+        .join('\n'),
+    );
+    this.name = 'PortTakenError';
+  }
+}
+
+/**
+ * Checks every port before anything starts, so the user learns of all conflicts at once and no
+ * child is left half started. A port counts as taken when it cannot be bound on `host` or when
+ * something answers on it (a server bound to another address of the same port).
+ */
+export async function assertPortsFree(needs: PortNeed[]): Promise<void> {
+  const taken: PortNeed[] = [];
+  for (const need of needs) {
+    const host = need.host ?? '127.0.0.1';
+    if (!(await portFree(need.port, host)) || (await portAnswers(need.port, host === '0.0.0.0' ? '127.0.0.1' : host))) taken.push(need);
+  }
+  if (taken.length > 0) throw new PortTakenError(taken);
+}

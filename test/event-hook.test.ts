@@ -1,0 +1,116 @@
+// The Okta event hook against the emulator's real delivery: verification handshake, then a user
+// added to the Offboarding group through the Okta SDK starts exactly one run.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { OffboardingReport } from '../workflows/definitions';
+import { all } from './emulator/harness';
+import { OffboardingHarness } from './support/offboarding';
+import { standardOrg } from './support/orgs';
+import { byEvent, byUser, HOOK_SECRET, runsAfterSettling, testIntake, waitForRuns } from './support/starters';
+
+let harness: OffboardingHarness;
+let intake: FastifyInstance;
+let hookUrl: string;
+
+beforeAll(async () => {
+  harness = await OffboardingHarness.start();
+  intake = await testIntake(harness);
+  await intake.listen({ port: 0, host: '127.0.0.1' });
+  hookUrl = `http://127.0.0.1:${(intake.server.address() as AddressInfo).port}/okta/event-hook`;
+});
+afterAll(async () => {
+  await intake?.close();
+  await harness?.close();
+});
+beforeEach(async () => {
+  await harness.seed(standardOrg());
+});
+
+async function groupId(name: string): Promise<string> {
+  const group = (await harness.admin.state()).groups.find((candidate) => candidate.name === name);
+  if (!group?.id) throw new Error(`no group ${name}`);
+  return group.id;
+}
+
+/** Registers the hook the way an Okta admin does (create, verify, activate) through the SDK. */
+async function registerHook(secret = HOOK_SECRET) {
+  const okta = harness.okta.client();
+  const hook = await okta.eventHookApi.createEventHook({
+    eventHook: {
+      name: 'Offboarding trigger',
+      events: { type: 'EVENT_TYPE', items: ['group.user_membership.add'] },
+      channel: { type: 'HTTP', version: '1.0.0', config: { uri: hookUrl, authScheme: { type: 'HEADER', key: 'Authorization', value: secret } } },
+    },
+  });
+  await okta.eventHookApi.verifyEventHook({ eventHookId: hook.id! });
+  await okta.eventHookApi.activateEventHook({ eventHookId: hook.id! });
+  return okta;
+}
+
+describe('the Okta event hook', () => {
+  it('passes the verification handshake and starts one run when a user is added to the Offboarding group', async () => {
+    const okta = await registerHook();
+    const alice = await harness.userId('alice@example.com');
+
+    await okta.groupApi.assignUserToGroup({ groupId: await groupId('Offboarding'), userId: alice });
+
+    const runs = await waitForRuns(harness.client, byUser(alice));
+    expect(runs).toHaveLength(1);
+    const now = Date.now();
+    const [added] = await all(
+      await okta.systemLogApi.listLogEvents({ since: new Date(now - 60_000).toISOString(), until: new Date(now + 1_000).toISOString(), filter: 'eventType eq "group.user_membership.add"' }),
+    );
+    expect(await waitForRuns(harness.client, byEvent(added!.uuid!))).toHaveLength(1);
+    const handle = harness.client.workflow.getHandle(runs[0]!.workflowId);
+    await handle.signal('cancel', { requestedBy: 'vitest' });
+    const report: OffboardingReport = await handle.result();
+    expect(report).toMatchObject({ source: 'okta-group', requestedBy: 'okta-event-hook', correlationId: added!.uuid });
+  });
+
+  it('ignores adds to other groups, and absorbs duplicated and batched deliveries', async () => {
+    const okta = await registerHook();
+    const bob = await harness.userId('bob@example.com');
+    await okta.groupApi.assignUserToGroup({ groupId: await groupId('Super Admins'), userId: bob });
+    expect(await runsAfterSettling(harness.client, byUser(bob))).toEqual([]);
+
+    const add = {
+      uuid: 'aa11bb22-cc33-dd44-ee55-ff6677889900',
+      eventType: 'group.user_membership.add',
+      published: new Date().toISOString(),
+      target: [
+        { id: bob, type: 'User', alternateId: 'bob@example.com', displayName: 'bob Tester' },
+        { id: await groupId('Offboarding'), type: 'UserGroup', alternateId: 'unknown', displayName: 'Offboarding' },
+      ],
+    };
+    const delivery = { eventType: 'com.okta.event_hook', eventId: 'delivery-1', data: { events: [add, add, { ...add, uuid: 'other-event', eventType: 'user.session.start' }] } };
+    const deliver = () => intake.inject({ method: 'POST', url: '/okta/event-hook', payload: delivery, headers: { authorization: HOOK_SECRET } });
+    const answers = await Promise.all([deliver(), deliver()]);
+    expect(answers.map((answer) => answer.statusCode)).toEqual([204, 204]);
+    expect(await waitForRuns(harness.client, byUser(bob))).toHaveLength(1);
+    expect(await runsAfterSettling(harness.client, byUser(bob))).toHaveLength(1);
+  });
+
+  it('refuses deliveries and verifications without the shared secret, starting nothing', async () => {
+    const bob = await harness.userId('bob@example.com');
+    const payload = {
+      data: {
+        events: [{ uuid: 'bb11bb22-cc33-dd44-ee55-ff6677889900', eventType: 'group.user_membership.add', target: [{ id: bob, type: 'User' }, { id: await groupId('Offboarding'), type: 'UserGroup', displayName: 'Offboarding' }] }],
+      },
+    };
+    const wrong = await intake.inject({ method: 'POST', url: '/okta/event-hook', payload, headers: { authorization: 'guess' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toMatchObject({ error: 'bad-hook-secret' });
+    const malformed = await intake.inject({ method: 'POST', url: '/okta/event-hook', payload: '{"data":', headers: { authorization: HOOK_SECRET, 'content-type': 'application/json' } });
+    expect(malformed.statusCode).toBe(400);
+    const challenge = await intake.inject({ method: 'GET', url: '/okta/event-hook', headers: { 'x-okta-verification-challenge': 'abc' } });
+    expect(challenge.statusCode).toBe(401);
+    const verified = await intake.inject({ method: 'GET', url: '/okta/event-hook', headers: { 'x-okta-verification-challenge': 'abc', authorization: HOOK_SECRET } });
+    expect(verified.json()).toEqual({ verification: 'abc' });
+    expect(await runsAfterSettling(harness.client, byUser(bob))).toEqual([]);
+  });
+
+  it('fails Okta’s verification when the hook is registered with another secret', async () => {
+    await expect(registerHook('not-the-configured-secret')).rejects.toMatchObject({ status: 400 });
+  });
+});
