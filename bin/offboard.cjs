@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// The `offboard` CLI: the compiled build when present, else the TypeScript sources through tsx.
+// The `offboard` CLI: the TypeScript sources through tsx in a checkout, the compiled build in an
+// image or installed package (which ships dist/ without the sources). Deciding on the sources, not
+// on dist/, keeps a stale or half-built dist/ in a checkout from ever being run.
 'use strict';
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const compiled = join(__dirname, '..', 'dist', 'client', 'cli', 'main.js');
-if (existsSync(compiled)) {
-  require(compiled);
-} else {
+const source = join(__dirname, '..', 'client', 'cli', 'main.ts');
+if (existsSync(source)) {
   require('tsx/cjs/api').register();
-  require(join(__dirname, '..', 'client', 'cli', 'main.ts'));
+  require(source);
+} else {
+  require(join(__dirname, '..', 'dist', 'client', 'cli', 'main.js'));
 }
