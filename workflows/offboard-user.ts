@@ -170,8 +170,15 @@ class Offboarding {
     this.setPhase('checking');
     const step = this.record.begin('checkUser', 'checking');
     try {
-      const user = await this.okta.call('getUser', 'lock', `Read user ${this.userId}`, { userId: this.userId });
-      const { groups, protectedBy } = await this.okta.call('listUserGroups', 'lock', `Read groups of ${this.userId}`, { userId: this.userId });
+      // Both reads at once: every round trip here delays the lock. The user's own error wins (UserNotFound).
+      const [userRead, groupsRead] = await Promise.allSettled([
+        this.okta.call('getUser', 'lock', `Read user ${this.userId}`, { userId: this.userId }),
+        this.okta.call('listUserGroups', 'lock', `Read groups of ${this.userId}`, { userId: this.userId }),
+      ]);
+      if (userRead.status === 'rejected') throw userRead.reason;
+      if (groupsRead.status === 'rejected') throw groupsRead.reason;
+      const user = userRead.value;
+      const { groups, protectedBy } = groupsRead.value;
       const refusal = user.protectedBy ?? protectedBy;
       if (refusal) {
         throw ApplicationFailure.create({ type: 'ProtectedAccount', message: `Refused: ${refusal}. Nothing was changed.`, nonRetryable: true });
@@ -197,26 +204,30 @@ class Offboarding {
   private async lock(user: UserAtCheck): Promise<void> {
     this.setPhase('locking');
     this.lockBegun = !this.request.dryRun;
+    // Three rounds, each one's calls at once, so that every access path is cut within seconds:
+    // suspend (and note the OAuth clients, for the snapshot: revocation empties that list); then
+    // sessions with their OAuth tokens, and consent grants; then any client that still holds tokens.
     await this.untilDone('lock', async () => {
       const suspend = this.record.begin('suspendUser', 'locking');
-      if (user.status === 'ACTIVE' || !this.request.dryRun) {
-        const outcome = await this.change(suspend, 'user', user.id, 'lock', 'suspendUser', `Suspend user ${user.id}`, { userId: user.id, knownStatus: user.status });
-        if (outcome === 'done') this.knownStatus = 'SUSPENDED';
-      }
+      const [suspended, clients] = await Promise.all([
+        user.status === 'ACTIVE' || !this.request.dryRun
+          ? this.change(suspend, 'user', user.id, 'lock', 'suspendUser', `Suspend user ${user.id}`, { userId: user.id, knownStatus: user.status })
+          : Promise.resolve(undefined),
+        this.okta.call('listOAuthClients', 'lock', `List OAuth clients of ${user.id}`, { userId: user.id }),
+      ]);
+      if (suspended === 'done') this.knownStatus = 'SUSPENDED';
+      this.oauthClientIds = clients;
       this.record.finish(suspend);
 
-      // Which OAuth clients hold grants or tokens, for the snapshot (revocation empties the list).
-      this.oauthClientIds = await this.okta.call('listOAuthClients', 'lock', `List OAuth clients of ${user.id}`, { userId: user.id });
-
       const sessions = this.record.begin('revokeSessions', 'locking');
-      await this.change(sessions, 'session', user.id, 'lock', 'revokeSessions', `Revoke sessions and OAuth tokens of ${user.id}`, { userId: user.id });
-      this.record.finish(sessions);
-
       const grants = this.record.begin('revokeGrants', 'locking');
-      await this.change(grants, 'grant', user.id, 'lock', 'revokeGrants', `Revoke OAuth consent grants of ${user.id}`, { userId: user.id });
+      await Promise.all([
+        this.change(sessions, 'session', user.id, 'lock', 'revokeSessions', `Revoke sessions and OAuth tokens of ${user.id}`, { userId: user.id }),
+        this.change(grants, 'grant', user.id, 'lock', 'revokeGrants', `Revoke OAuth consent grants of ${user.id}`, { userId: user.id }),
+      ]);
+      this.record.finish(sessions);
       this.record.finish(grants);
 
-      // Clients still listed after both revocations hold tokens Okta kept: revoke them one by one.
       const tokens = this.record.begin('revokeClientTokens', 'locking');
       if (this.request.dryRun) {
         this.record.finish(tokens, 'not-needed', 'a real run revokes the tokens of any OAuth client still listed after the revocations above');
