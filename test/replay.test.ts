@@ -13,6 +13,9 @@ import { HISTORY_FIXTURES } from './support/temporal';
 const fixtures = readdirSync(HISTORY_FIXTURES).filter((name) => name.endsWith('.json')).sort();
 const load = (name: string) => historyFromJSON(JSON.parse(readFileSync(join(HISTORY_FIXTURES, name), 'utf8')));
 const quiet = { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+let currentCode: ReturnType<typeof bundleWorkflowCode> | undefined;
+/** The current workflow code, bundled once for every fixture. */
+const currentBundle = () => (currentCode ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }));
 
 describe('stored histories', () => {
   it('exist for the scenarios the end-to-end tests record', () => {
@@ -20,8 +23,7 @@ describe('stored histories', () => {
   });
 
   it.each(fixtures)('%s replays deterministically on the current workflow code', async (name) => {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
-    await Worker.runReplayHistory({ workflowBundle }, load(name), name);
+    await Worker.runReplayHistory({ workflowBundle: await currentBundle() }, load(name), name);
   });
 
   it('fail to replay on a workflow whose commands changed', async () => {
