@@ -4,8 +4,8 @@
 //
 // The calls per person follow workflows/offboard-user.ts and workflows/verify.ts on their happy
 // path (no retries, no 429s), with Okta state as the emulator keeps it (okta-emulator/README.md):
-//   checking    GET user, GET user's groups
-//   locking     suspend (only from ACTIVE), list OAuth clients, revoke sessions (oauthTokens=true),
+//   checking    GET user, GET user's groups (at once)
+//   locking     suspend (only from ACTIVE) with list OAuth clients, revoke sessions (oauthTokens=true) with
 //               revoke grants, list OAuth clients again (then one revoke per surviving client: none,
 //               since both revocations empty the list)
 //   snapshot    app links, assignment per app held (direct or through a group), factors, devices,
@@ -13,12 +13,13 @@
 //   revoking    reset factors (when any), remove each OKTA_GROUP membership, unassign each USER-scope app
 //   deactivating  deactivate, then the access verification: status, groups, app links (none: a
 //               DEPROVISIONED user holds no apps, so no assignment reads), factors, grants, OAuth clients
-//   wiping      per device held only by offboarded people (lock-first: every co-holder in the layoff is
-//               no longer ACTIVE at snapshot time): the one run that wipes it re-reads the holders, reads
+//   wiping      every device is decided on today's holders (one holders read per device); a device held
+//               only by offboarded people (no longer ACTIVE by then) is wiped by one run, which also reads
 //               the device, deactivates it (unless DEACTIVATED) and deletes it; every other offboarded
-//               holder's run re-reads the holders and reads the device (gone) = 2 calls
+//               holder's run reads the holders and the device (gone) = 2 calls
 //   verifying   the same reads as the access verification, plus one device read per deleted device
-// A device another ACTIVE person (outside the layoff) holds costs one holders read in the snapshot only.
+// A device another ACTIVE person (outside the layoff) holds is kept: one holders read in the snapshot
+// and one at wipe time.
 // Every person is a member of Everyone (BUILT_IN), whose apps they hold with GROUP scope.
 import { RateLimiter } from '../../okta-emulator/rate-limits';
 import type { Org, RateLimitTable } from '../../okta-emulator/types';
@@ -238,9 +239,9 @@ function personCalls(
   const deleted: string[] = [];
   for (const device of devices) {
     const by = wiper.get(device);
-    if (by === undefined) continue; // kept: an ACTIVE person outside the layoff holds it
     const d = `/api/v1/devices/${device.id}`;
     add('wiping-devices', 'GET', `${d}/users`);
+    if (by === undefined) continue; // kept: an ACTIVE person outside the layoff holds it
     add('wiping-devices', 'GET', d);
     if (by !== id) continue; // another offboarded holder's run wipes it; this one finds it gone
     if (device.status !== 'DEACTIVATED') add('wiping-devices', 'POST', `${d}/lifecycle/deactivate`);
