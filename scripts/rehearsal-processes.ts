@@ -124,14 +124,15 @@ export class Supervisor {
     };
     for (const stream of [child.stdout, child.stderr]) {
       stream?.on('data', (chunk: Buffer) => {
-        log.write(chunk);
+        if (!log.writableEnded) log.write(chunk);
         if (managed.output.length < 1_000_000) managed.output += chunk.toString();
       });
     }
     void managed.exited.then(() => {
-      log.end();
       if (this.running.get(name) === managed) this.running.delete(name);
     });
+    // After 'exit', output may still be in the pipes; 'close' comes when they are drained.
+    child.on('close', () => log.end());
     if (this.ticks.has(name)) this.restarts.set(name, (this.restarts.get(name) ?? 0) + 1);
     this.ticks.set(name, this.ticks.get(name) ?? new Map());
     this.running.set(name, managed);
