@@ -4,13 +4,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { generateSampleOrg } from '../okta-emulator/sample-org';
 import { runbookFloor } from '../scripts/bench/floor';
-import { WORKFORCE_LIMITS } from '../worker/budget';
-import type { OktaBudget } from '../worker/budget';
-import { DEFAULT_BUDGET } from '../worker/budget';
-import { GENEROUS_BUDGET, OffboardingHarness } from './support/offboarding';
+import { DEFAULT_BUDGET, WORKFORCE_LIMITS, type OktaBudget } from '../worker/budget';
+import { OffboardingHarness } from './support/offboarding';
 
-const PEOPLE = Number(process.env.LAYOFF_PEOPLE ?? 200);
-const TIME_SCALE = 3; // one Okta minute lasts 20 real seconds
+const PEOPLE = 200;
+const TIME_SCALE = 2; // one Okta minute lasts 30 real seconds
 
 let harness: OffboardingHarness;
 
@@ -21,7 +19,7 @@ const budget: OktaBudget = {
 
 beforeAll(async () => {
   harness = await OffboardingHarness.start({
-    budget: process.env.LAYOFF_GENEROUS ? GENEROUS_BUDGET : budget,
+    budget,
     policy: { protectedGroups: ['Super Admins'], deviceWipeDelay: '1h' },
     emulator: { rateLimits: 'workforce', timeScale: TIME_SCALE },
   });

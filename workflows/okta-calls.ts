@@ -62,7 +62,8 @@ export class OktaCalls {
     return {
       taskQueue: bucket === 'worker' ? workflowInfo().taskQueue : activityTaskQueue(workflowInfo().taskQueue, bucket),
       summary,
-      startToCloseTimeout: '1m',
+      // One Okta call: a worker killed mid-call has it retried after this, not after a minute.
+      startToCloseTimeout: '20s',
       scheduleToCloseTimeout: parseDuration(budget) ?? budget,
       retry: {
         initialInterval: this.policy.retryInitialInterval,

@@ -174,7 +174,16 @@ export function buildProgram(io: CliIo, session: Session): Command {
       const headline = started.created ? `Started ${started.workflowId}${options.dryRun ? ' (dry run)' : ''}` : `${started.workflowId} was already open: no new run`;
       if (!options.wait) return session.print({ ...started, userId }, [headline]);
       if (!session.json()) io.out(`${headline}\nTemporal UI: ${session.url(started)}`);
-      const view = await steering(() => followRun(session.temporal, started, (status) => session.json() || io.out(renderProgress(status))));
+      // Every step once, with its phase (a fast phase can begin and end between two polls), then the bar.
+      let shownSteps = 0;
+      const view = await steering(() =>
+        followRun(session.temporal, started, (status) => {
+          if (session.json()) return;
+          for (const step of status.steps.slice(shownSteps)) io.out(`  ${step.phase.padEnd(22)} ${step.step}`);
+          shownSteps = status.steps.length;
+          io.out(renderProgress(status));
+        }),
+      );
       if (session.json()) io.out(JSON.stringify({ ...started, userId, url: session.url(started), runStatus: view.runStatus, report: view.report }, null, 2));
       else io.out(view.report ? renderReport(view.report) : outcomeLine(view));
       if (!isSuccess(view.report, view.runStatus)) throw new CliFailure(EXIT.failed, outcomeLine(view));

@@ -130,8 +130,10 @@ export interface LoadOptions {
   /** HR events are spread over this long, so faults land on runs in every phase. */
   spreadMs: number;
   deviceWipeDelay: string;
-  /** Give up waiting for open runs after this long (they count as stuck). */
+  /** Give up waiting for open runs after this long at most (they count as stuck). */
   settleTimeoutMs: number;
+  /** Give up when no run closed for this long; default 5 min. */
+  stallMs?: number;
   log: (line: string) => void;
   /** Runs alongside the load; resolves when its faults are over. */
   inject: (context: LoadContext) => Promise<void>;
@@ -157,7 +159,9 @@ const runningQuery = (taskQueue: string) => `WorkflowType = "offboardUser" AND E
 async function countOpen(client: Client, taskQueue: string, extra = ''): Promise<number> {
   try {
     return (await client.workflow.count(`${runningQuery(taskQueue)}${extra}`)).count;
-  } catch {
+  } catch (error) {
+    // Expected while PostgreSQL is down; anything else (a bad query) would only stall the wait.
+    if (!/unavailable|deadline|connect|UNAVAILABLE/i.test((error as Error).message)) process.stderr.write(`visibility count failed: ${(error as Error).message}\n`);
     return -1;
   }
 }
@@ -190,19 +194,30 @@ export async function runLoad(options: LoadOptions): Promise<ScenarioResult> {
     }
     await Promise.all(sends);
   })();
-  const context: LoadContext = { leavers, accepted, submitted, openRuns: () => countOpen(options.client, options.taskQueue), faults };
+  // Only this scenario's runs: a run left open by an earlier scenario must not hold this one up.
+  const scope = ` AND StartTime >= "${new Date(started - 1000).toISOString()}"`;
+  const context: LoadContext = { leavers, accepted, submitted, openRuns: () => countOpen(options.client, options.taskQueue, scope), faults };
   const injected = options.inject(context);
   await Promise.all([submitted, injected]);
 
-  // Every run closes, or the deadline passes; runs all parked in needs-attention end the wait early.
+  // Every run closes. A run counts as stuck once no run has closed for `stallMs` (runs still
+  // closing means the system is working through its backlog); `settleTimeoutMs` caps the wait.
+  // Runs all parked in needs-attention end the wait early.
   const deadline = Date.now() + options.settleTimeoutMs;
+  const stallMs = options.stallMs ?? 300_000;
+  let lastOpen = Number.POSITIVE_INFINITY;
+  let lastProgress = Date.now();
   let lastLog = 0;
   for (;;) {
-    const open = await countOpen(options.client, options.taskQueue);
-    const parked = open > 0 ? await countOpen(options.client, options.taskQueue, ' AND OffboardingPhase = "needs-attention"') : 0;
+    const open = await countOpen(options.client, options.taskQueue, scope);
+    const parked = open > 0 ? await countOpen(options.client, options.taskQueue, `${scope} AND OffboardingPhase = "needs-attention"`) : 0;
     if (open === 0 || (open > 0 && parked === open && Date.now() - started > 30_000)) break;
-    if (Date.now() > deadline) {
-      options.log(`  gave up waiting: ${open} runs still open\n`);
+    if (open >= 0 && open < lastOpen) {
+      lastOpen = open;
+      lastProgress = Date.now();
+    }
+    if (Date.now() > deadline || Date.now() - lastProgress > stallMs) {
+      options.log(`  gave up waiting: ${open} runs still open, none closed for ${Math.round((Date.now() - lastProgress) / 1000)}s\n`);
       break;
     }
     if (Date.now() - lastLog > 10_000) {

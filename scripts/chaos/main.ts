@@ -127,7 +127,7 @@ async function run(supervisor: Supervisor, workDir: string, opts: ReturnType<typ
     cluster,
     intakePid: intake.pid,
     log,
-    settleTimeoutMs: 300_000 + opts.users * 2_000,
+    settleTimeoutMs: 1_800_000 + opts.users * 5_000,
   };
   const results: ScenarioResult[] = [];
   for (const name of opts.scenarios) {

@@ -61,24 +61,39 @@ export async function workerCrashes(env: ScenarioEnv, users: number, kills = 5):
       let done = false;
       void submitted.then(() => (done = true));
       await until(() => accepted.size > 0);
+      // Restarts run in the background, so kills keep landing at random moments (sometimes on
+      // both workers at once) while a killed worker is still coming back.
+      const restarts = new Map<string, Promise<void>>();
       let n = 0;
       while ((n < kills || !done) && n < kills + 20) {
         await sleep(between(500, 3000));
-        const target = pick(env.workers.running().length ? env.workers.running() : ['worker-1']);
-        if (env.workers.running().includes(target)) {
-          await env.workers.kill(target);
-          faults.count('worker SIGKILL');
-          n += 1;
-          env.log(`  SIGKILL ${target} (${n}), ${accepted.size} runs accepted so far\n`);
-          await sleep(between(200, 2500));
+        const candidates = env.workers.running().filter((name) => !restarts.has(name));
+        if (candidates.length === 0) {
+          await Promise.race(restarts.values());
+          continue;
         }
-        await env.workers.start(target);
-        faults.count('worker restart');
-        if (n === 2 && !env.workers.running().includes('worker-2')) {
-          await env.workers.start('worker-2');
-          faults.count('second worker added');
+        const target = pick(candidates);
+        await env.workers.kill(target);
+        faults.count('worker SIGKILL');
+        n += 1;
+        env.log(`  SIGKILL ${target} (${n}), ${accepted.size} runs accepted so far\n`);
+        restarts.set(
+          target,
+          sleep(between(200, 2500))
+            .then(() => env.workers.start(target))
+            .then(() => {
+              faults.count('worker restart');
+              restarts.delete(target);
+            }),
+        );
+        if (n === 2 && !env.workers.running().includes('worker-2') && !restarts.has('worker-2')) {
+          restarts.set('worker-2', env.workers.start('worker-2').then(() => {
+            faults.count('second worker added');
+            restarts.delete('worker-2');
+          }));
         }
       }
+      await Promise.all(restarts.values());
     },
   });
   result.notes.push(`worker kills: ${env.workers.kills.join(', ')}`);
