@@ -1,21 +1,15 @@
 // offboardUser, end to end: the real Temporal dev server, the project's worker layout, the real
 // Okta SDK and the Okta emulator; assertions on Okta's final state and the report.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { PHASES, type OffboardingReport, type Phase } from '../workflows/definitions';
 import { WorkflowFailedError } from '@temporalio/client';
-import { OffboardingHarness, oktaUser, TEST_POLICY } from './support/offboarding';
+import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from './support/offboarding';
 import { standardOrg } from './support/orgs';
 import { recordHistory } from './support/temporal';
 
 let harness: OffboardingHarness;
 
-beforeAll(async () => {
-  harness = await OffboardingHarness.start({ policy: TEST_POLICY });
-});
-afterAll(async () => {
-  expect(harness.okta.takeViolations()).toEqual([]);
-  await harness?.close();
-});
+useHarness({ policy: TEST_POLICY }, (started) => (harness = started));
 beforeEach(async () => {
   await harness.seed(standardOrg());
 });

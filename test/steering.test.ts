@@ -1,23 +1,17 @@
 // Steering a run (DESIGN.md section 4): schedule, reschedule, expedite, cancel, rehire,
 // wipeDevicesNow, and the Temporal UI's Cancel; assertions on Okta's final state.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { rehireWorkflowId, type RehireReport } from '../workflows/definitions';
 import type { rehireUser } from '../workflows/rehire-user';
-import { OffboardingHarness, oktaUser, TEST_POLICY } from './support/offboarding';
+import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from './support/offboarding';
 import { standardOrg } from './support/orgs';
 import { recordHistory } from './support/temporal';
 
 let harness: OffboardingHarness;
 let alice: string;
 
-beforeAll(async () => {
-  harness = await OffboardingHarness.start({ policy: TEST_POLICY });
-});
-afterAll(async () => {
-  expect(harness.okta.takeViolations()).toEqual([]);
-  await harness?.close();
-});
+useHarness({ policy: TEST_POLICY }, (started) => (harness = started));
 beforeEach(async () => {
   const org = standardOrg();
   // alice was put in the Offboarding group by an admin (the group trigger); rehire must not re-add her.

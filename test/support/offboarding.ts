@@ -3,6 +3,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createOktaClient } from '../../activities/okta-client';
 import { DEFAULT_POLICY, type OffboardingPolicy } from '../../activities/policy';
 import { startOffboarding, type StartedRun } from '../../client/offboardings';
@@ -166,4 +167,20 @@ export async function oktaUser(harness: OffboardingHarness, userId: string) {
     devices: state.devices.filter((device) => device.users.includes(userId)).map((device) => `${device.displayName}:${device.status}`).sort(),
     allDevices: state.devices.map((device) => `${device.displayName}:${device.status}`).sort(),
   };
+}
+
+/**
+ * One harness for a test file: started before its tests, closed after them, and every emulator
+ * answer it produced checked against Okta's OpenAPI document.
+ */
+export function useHarness(options: HarnessOptions, onStarted: (harness: OffboardingHarness) => void): void {
+  let harness: OffboardingHarness | undefined;
+  beforeAll(async () => {
+    harness = await OffboardingHarness.start(options);
+    onStarted(harness);
+  });
+  afterAll(async () => {
+    expect(harness?.okta.takeViolations()).toEqual([]);
+    await harness?.close();
+  });
 }
