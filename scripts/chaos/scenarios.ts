@@ -42,6 +42,11 @@ function requireAllCompleted(result: ScenarioResult): ScenarioResult {
   return result;
 }
 
+/** What every scenario's load is sent to and logged by. */
+function loadTarget(env: ScenarioEnv) {
+  return { client: env.client, admin: env.admin, taskQueue: env.taskQueue, intake: env.intake, settleTimeoutMs: env.settleTimeoutMs, log: env.log };
+}
+
 /** 1. SIGKILL a worker at random moments (at least `kills` times), restart it, and run two workers for part of it. */
 export async function workerCrashes(env: ScenarioEnv, users: number, kills = 5): Promise<ScenarioResult> {
   if (env.workers.running().includes('worker-2')) await env.workers.stop('worker-2');
@@ -49,14 +54,9 @@ export async function workerCrashes(env: ScenarioEnv, users: number, kills = 5):
   const result = await runLoad({
     name: 'worker-crashes',
     users,
-    client: env.client,
-    admin: env.admin,
-    taskQueue: env.taskQueue,
-    intake: env.intake,
+    ...loadTarget(env),
     spreadMs: Math.max(10_000, users * 150),
     deviceWipeDelay: '3s',
-    settleTimeoutMs: env.settleTimeoutMs,
-    log: env.log,
     inject: async ({ accepted, submitted, faults }: LoadContext) => {
       let done = false;
       void submitted.then(() => (done = true));
@@ -110,15 +110,10 @@ export async function clusterFaults(env: ScenarioEnv, users: number, postgresDow
   const result = await runLoad({
     name: 'cluster-faults',
     users,
-    client: env.client,
-    admin: env.admin,
-    taskQueue: env.taskQueue,
-    intake: env.intake,
+    ...loadTarget(env),
     spreadMs: Math.max(45_000, users * 300),
     deviceWipeDelay: '5s',
-    settleTimeoutMs: env.settleTimeoutMs,
     sendDeadlineMs: 300_000,
-    log: env.log,
     inject: async ({ accepted, faults }: LoadContext) => {
       await until(() => accepted.size > 0);
       for (const service of ['history', 'matching', 'frontend'] as TemporalService[]) {
@@ -154,14 +149,9 @@ export async function oktaTrouble(env: ScenarioEnv, users: number): Promise<Scen
   const result = await runLoad({
     name: 'okta-trouble',
     users,
-    client: env.client,
-    admin: env.admin,
-    taskQueue: env.taskQueue,
-    intake: env.intake,
+    ...loadTarget(env),
     spreadMs: Math.max(10_000, users * 150),
     deviceWipeDelay: '3s',
-    settleTimeoutMs: env.settleTimeoutMs,
-    log: env.log,
     inject: async ({ accepted, faults, submitted }: LoadContext) => {
       await faults.add('500 (10%)', { route: '/api/v1/*', status: 500, errorCode: 'E0000009', errorSummary: 'Internal Server Error', probability: 0.1 });
       await faults.add('connection reset (5%)', { route: '/api/v1/*', connectionReset: true, probability: 0.05 });
@@ -193,14 +183,9 @@ export async function concurrentSteering(env: ScenarioEnv, users: number, wipeDe
   const result = await runLoad({
     name: 'concurrent-steering',
     users,
-    client: env.client,
-    admin: env.admin,
-    taskQueue: env.taskQueue,
-    intake: env.intake,
+    ...loadTarget(env),
     spreadMs: Math.max(5_000, users * 100),
     deviceWipeDelay: `${wipeDelayS}s`,
-    settleTimeoutMs: env.settleTimeoutMs,
-    log: env.log,
     inject: async ({ leavers, accepted, submitted, faults }: LoadContext) => {
       const steered = [...leavers].sort(() => Math.random() - 0.5).slice(0, Math.max(1, Math.round(leavers.length / 3)));
       const sends: Array<Promise<void>> = [];
