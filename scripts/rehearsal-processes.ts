@@ -2,8 +2,9 @@
 // sampled from /proc for CPU seconds and peak RSS (the whole process tree, across restarts), and
 // all stopped by one call on success, failure or Ctrl-C.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const CLOCK_TICKS = 100;
@@ -227,5 +228,61 @@ export class Supervisor {
       peakRssMb: Math.round((this.peakRssKb.get(name) ?? 0) / 1024),
       restarts: this.restarts.get(name) ?? 0,
     }));
+  }
+}
+
+export interface SupervisedRunOptions {
+  /** What runs, for messages: `the rehearsal`, `the chaos run`. */
+  what: string;
+  /** The prefix of its temp directory (`<tmp>/<prefix>XXXXXX`, logs in `logs/`). */
+  workDirPrefix: string;
+  /** Keep the logs even when it passes. */
+  keepLogs: boolean;
+  log: (line: string) => void;
+  elapsed: () => string;
+}
+
+/** What a supervised run gets: its supervisor, its temp directory, and cleanups run after every process is stopped. */
+export interface SupervisedRun {
+  supervisor: Supervisor;
+  workDir: string;
+  cleanups: Array<() => void>;
+}
+
+/**
+ * Runs `body` with a supervisor over a temp directory, then stops every process it started and
+ * runs its cleanups (last added first), on success, failure, an exception or Ctrl-C, and exits 0
+ * when `body` returned true, 1 otherwise (130 on a signal). Logs are kept unless it passed.
+ */
+export async function runSupervised(options: SupervisedRunOptions, body: (run: SupervisedRun) => Promise<boolean>): Promise<never> {
+  const workDir = mkdtempSync(join(tmpdir(), options.workDirPrefix));
+  mkdirSync(join(workDir, 'logs'), { recursive: true });
+  const run: SupervisedRun = { supervisor: new Supervisor(join(workDir, 'logs')), workDir, cleanups: [] };
+  let stopping: Promise<void> | undefined;
+  const shutdown = async (code: number): Promise<never> => {
+    // Ctrl-C reaches this process twice (from the terminal and forwarded by npm's bootstrap): one stop.
+    stopping ??= (async () => {
+      options.log(`\nStopping everything ${options.what} started (${options.elapsed()})...\n`);
+      await run.supervisor.stopAll(10_000);
+      for (const cleanup of [...run.cleanups].reverse()) {
+        try {
+          cleanup();
+        } catch {
+          // best effort: the processes are gone already
+        }
+      }
+      if (code === 0 && !options.keepLogs) rmSync(workDir, { recursive: true, force: true });
+      else options.log(`logs kept in ${join(workDir, 'logs')}\n`);
+    })();
+    await stopping;
+    process.exit(code);
+  };
+  process.on('exit', () => run.supervisor.killAllNow());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(130));
+  try {
+    return await shutdown((await body(run)) ? 0 : 1);
+  } catch (error) {
+    options.log(`\n${options.what[0]?.toUpperCase()}${options.what.slice(1)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return shutdown(1);
   }
 }

@@ -7,9 +7,8 @@
 // every run must complete and leave its user without access in the emulator's state.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
@@ -20,7 +19,7 @@ import { generateSampleOrg } from '../okta-emulator/sample-org';
 import type { Org } from '../okta-emulator/types';
 import { offboardWorkflowId, statusQuery, type OffboardingReport } from '../workflows/definitions';
 import { fromUrl, startThrowawayPostgres, type Postgres } from './postgres';
-import { freePort, Supervisor } from './rehearsal-processes';
+import { freePort, runSupervised, type Supervisor } from './rehearsal-processes';
 
 const root = join(__dirname, '..');
 export const TEMPORAL_SERVICES = ['history', 'matching', 'frontend', 'worker'] as const;
@@ -240,7 +239,7 @@ function residualAccess(state: Org, userIds: string[]): Residual & { details: st
   return { count: left.length, userIds: left, details };
 }
 
-async function rehearse(supervisor: Supervisor, workDir: string, opts: ReturnType<typeof options>): Promise<boolean> {
+async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array<() => void>, opts: ReturnType<typeof options>): Promise<boolean> {
   const logDir = join(workDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   log(`Rehearsal of the production topology with ${opts.users} offboardings; logs in ${logDir}\n`);
@@ -418,40 +417,9 @@ async function rehearse(supervisor: Supervisor, workDir: string, opts: ReturnTyp
   return passed;
 }
 
-const cleanups: Array<() => void> = [];
-
 async function main(): Promise<void> {
   const opts = options();
-  const workDir = mkdtempSync(join(tmpdir(), 'offboarding-rehearsal-'));
-  const supervisor = new Supervisor(join(workDir, 'logs'));
-  mkdirSync(join(workDir, 'logs'), { recursive: true });
-  let stopping = false;
-  const shutdown = async (code: number): Promise<void> => {
-    // Ctrl-C reaches this process twice (from the terminal and forwarded by npm's bootstrap): one stop.
-    if (stopping) return;
-    stopping = true;
-    log(`\nStopping everything the rehearsal started (${elapsed()})...\n`);
-    await supervisor.stopAll();
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        cleanup();
-      } catch {
-        // best effort
-      }
-    }
-    if (code === 0 && !opts.keepLogs) rmSync(workDir, { recursive: true, force: true });
-    else log(`logs kept in ${join(workDir, 'logs')}\n`);
-    process.exit(code);
-  };
-  process.on('exit', () => supervisor.killAllNow());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(130));
-  try {
-    const passed = await rehearse(supervisor, workDir, opts);
-    await shutdown(passed ? 0 : 1);
-  } catch (error) {
-    log(`\nRehearsal failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    await shutdown(1);
-  }
+  await runSupervised({ what: 'the rehearsal', workDirPrefix: 'offboarding-rehearsal-', keepLogs: opts.keepLogs, log, elapsed }, ({ supervisor, workDir, cleanups }) => rehearse(supervisor, workDir, cleanups, opts));
 }
 
 // The chaos runs (scripts/chaos/) import the cluster helpers above without running a rehearsal.

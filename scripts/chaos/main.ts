@@ -9,13 +9,12 @@
 // Each ends with a check of every person's final Okta state and report. Prints a table per
 // scenario, writes chaos-results/latest.json, exits 1 if a run is lost or stuck or anyone keeps access.
 // `--topology dev-server` runs on a Temporal dev server instead (no cluster-faults), for development.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { clusterHealthy, startDevServerArgs } from '../dev-server';
-import { Supervisor } from '../rehearsal-processes';
+import { runSupervised, type Supervisor } from '../rehearsal-processes';
 import { httpIntake, printFailures, type ScenarioResult } from './load';
 import { clusterFaults, concurrentSteering, intakeFuzzing, oktaTrouble, SCENARIOS, workerCrashes, type ScenarioEnv, type ScenarioName } from './scenarios';
 import { appEnv, connect, freePort, prebundledWorkflows, ROOT, rssMb, startEmulator, startIntake, WorkerPool, type ClusterControl } from './stack';
@@ -178,36 +177,7 @@ async function run(supervisor: Supervisor, workDir: string, opts: ReturnType<typ
 
 async function main(): Promise<void> {
   const opts = options();
-  const workDir = mkdtempSync(join(tmpdir(), 'offboarding-chaos-'));
-  mkdirSync(join(workDir, 'logs'), { recursive: true });
-  const supervisor = new Supervisor(join(workDir, 'logs'));
-  const cleanups: Array<() => void> = [];
-  let stopping = false;
-  const shutdown = async (code: number): Promise<never> => {
-    if (!stopping) {
-      stopping = true;
-      log(`\nStopping everything the chaos run started (${elapsed()})...\n`);
-      await supervisor.stopAll(10_000);
-      for (const cleanup of [...cleanups].reverse()) {
-        try {
-          cleanup();
-        } catch {
-          // best effort
-        }
-      }
-      if (code === 0 && !opts.keepLogs) rmSync(workDir, { recursive: true, force: true });
-      else log(`logs kept in ${join(workDir, 'logs')}\n`);
-    }
-    process.exit(code);
-  };
-  process.on('exit', () => supervisor.killAllNow());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(130));
-  try {
-    await shutdown((await run(supervisor, workDir, opts, cleanups)) ? 0 : 1);
-  } catch (error) {
-    log(`\nChaos run failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-    await shutdown(1);
-  }
+  await runSupervised({ what: 'the chaos run', workDirPrefix: 'offboarding-chaos-', keepLogs: opts.keepLogs, log, elapsed }, ({ supervisor, workDir, cleanups }) => run(supervisor, workDir, opts, cleanups));
 }
 
 if (require.main === module) void main();
