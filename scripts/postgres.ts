@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type Supervisor } from './rehearsal-processes';
+import { freePort, type Supervisor } from './processes';
 
 export interface Postgres {
   host: string;
@@ -89,7 +89,7 @@ export async function startThrowawayPostgres(supervisor: Supervisor, log: Log): 
   const [postgres, postgresArgs] = as(join(bin, 'postgres'), [
     '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300',
   ]);
-  await supervisor.start('postgres', postgres, postgresArgs, { readyText: 'database system is ready to accept connections', readyTimeoutMs: 60_000 });
+  await supervisor.start({ name: 'postgres', command: postgres, args: postgresArgs, ready: { line: /database system is ready to accept connections/ } });
   const password = randomBytes(12).toString('hex');
   const psql = join(bin, 'psql');
   run(psql, ['-h', dir, '-p', String(port), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE ROLE temporal LOGIN CREATEDB PASSWORD '${password}'`]);

@@ -19,7 +19,7 @@ import { generateSampleOrg } from '../okta-emulator/sample-org';
 import type { Org } from '../okta-emulator/types';
 import { offboardWorkflowId, statusQuery, type OffboardingReport } from '../workflows/definitions';
 import { fromUrl, startThrowawayPostgres, type Postgres } from './postgres';
-import { freePort, runSupervised, type Supervisor } from './rehearsal-processes';
+import { freePort, runSupervised, type Supervisor } from './processes';
 
 const root = join(__dirname, '..');
 export const TEMPORAL_SERVICES = ['history', 'matching', 'frontend', 'worker'] as const;
@@ -136,13 +136,14 @@ export async function clusterSettings(postgres: Postgres): Promise<Cluster> {
 }
 
 export async function startTemporalService(supervisor: Supervisor, serverPath: string, cluster: Cluster, service: TemporalService): Promise<void> {
-  await supervisor.start(
-    `temporal-${service}`,
-    serverPath,
-    ['--root', join(root, 'deploy', 'temporal'), '--config', 'config', '--env', 'production', '--allow-no-auth', 'start', '--service', service],
+  await supervisor.start({
+    name: `temporal-${service}`,
+    command: serverPath,
+    args: ['--root', join(root, 'deploy', 'temporal'), '--config', 'config', '--env', 'production', '--allow-no-auth', 'start', '--service', service],
+    env: { PATH: process.env.PATH, ...cluster.env },
     // The worker service serves no gRPC; it says when it has joined the cluster.
-    { env: { PATH: process.env.PATH, ...cluster.env }, ...(service === 'worker' ? { readyText: 'worker service started', readyTimeoutMs: 90_000 } : {}) },
-  );
+    ...(service === 'worker' ? { ready: { line: /worker service started/, timeoutMs: 90_000 } } : {}),
+  });
   if (service !== 'worker') await waitForPort(cluster.ports[service].grpc, 90_000, `temporal ${service}`);
 }
 
@@ -307,12 +308,13 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
   log('namespace and search attributes are in place\n');
 
   step('Okta emulator (the org) with a sample org');
-  await supervisor.start(
-    'okta-emulator',
-    process.execPath,
-    ['--import', 'tsx', join(root, 'okta-emulator', 'main.ts'), '--port', String(emulatorPort), '--rate-limits', 'workforce', '--token', OKTA_TOKEN],
-    { cwd: root, readyText: 'Okta emulator listening', readyTimeoutMs: 60_000 },
-  );
+  await supervisor.start({
+    name: 'okta-emulator',
+    command: process.execPath,
+    args: ['--import', 'tsx', join(root, 'okta-emulator', 'main.ts'), '--port', String(emulatorPort), '--rate-limits', 'workforce', '--token', OKTA_TOKEN],
+    cwd: root,
+    ready: { line: /Okta emulator listening/ },
+  });
   const admin = new EmulatorAdmin(`http://127.0.0.1:${emulatorPort}`);
   const org = generateSampleOrg({ users: opts.users, seed: 7 });
   await admin.seed(org);
@@ -322,11 +324,9 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
 
   step('Two workers and the intake, from the staged build (node dist/...)');
   const startWorker = (name: string) =>
-    supervisor.start(name, process.execPath, [join(appDir, 'dist', 'worker', 'main.js')], {
-      cwd: appDir, env: appEnv, readyText: 'Offboarding worker started', readyTimeoutMs: 90_000,
-    });
+    supervisor.start({ name, command: process.execPath, args: [join(appDir, 'dist', 'worker', 'main.js')], cwd: appDir, env: appEnv, ready: { line: /Offboarding worker started/, timeoutMs: 90_000 } });
   await Promise.all(WORKERS.map(startWorker));
-  await supervisor.start('intake', process.execPath, [join(appDir, 'dist', 'client', 'intake', 'main.js')], { cwd: appDir, env: appEnv });
+  await supervisor.start({ name: 'intake', command: process.execPath, args: [join(appDir, 'dist', 'client', 'intake', 'main.js')], cwd: appDir, env: appEnv });
   const intakeUrl = `http://127.0.0.1:${intakePort}`;
   await waitForHttp(`${intakeUrl}/healthz`, 60_000);
   log(`workers ready; intake on ${intakeUrl}\n`);
@@ -359,10 +359,10 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
   };
   while (accepted.size < Math.min(3, leavers.length)) await sleep(100);
   for (const name of WORKERS) {
-    await record(`${name}: SIGTERM, drained and exited`, async () => void (await supervisor.stop(name, 'SIGTERM', 60_000)));
-    await record(`${name}: started again`, () => startWorker(name));
+    await record(`${name}: SIGTERM, drained and exited`, () => supervisor.stop(name, 'SIGTERM', 60_000));
+    await record(`${name}: started again`, async () => void (await startWorker(name)));
   }
-  await record('temporal-history: kill -9', async () => void (await supervisor.stop('temporal-history', 'SIGKILL')));
+  await record('temporal-history: kill -9', () => supervisor.stop('temporal-history', 'SIGKILL'));
   await record('temporal-history: restarted', () => startTemporalService(supervisor, binaries.server, cluster, 'history'));
   await submitting;
   log(`intake accepted ${accepted.size} of ${leavers.length} (${elapsed()})\n`);

@@ -15,7 +15,7 @@ import { describeDiff } from '../scripts/chaos/check';
 import type { IntakeCall, ScenarioResult } from '../scripts/chaos/load';
 import { concurrentSteering, intakeFuzzing, oktaTrouble, workerCrashes, type ScenarioEnv } from '../scripts/chaos/scenarios';
 import { appEnv, HR_SECRET, HR_SIGNER, OKTA_TOKEN, prebundledWorkflows, startEmulator, WorkerPool } from '../scripts/chaos/stack';
-import { Supervisor } from '../scripts/rehearsal-processes';
+import { Supervisor } from '../scripts/processes';
 import { uniqueTaskQueue } from './support/temporal';
 
 // One Okta minute lasts 2.5 s: rate-limit windows, 429 resets and the 2-minute outage shrink alike.
@@ -47,7 +47,7 @@ function expectPassed(result: ScenarioResult): void {
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'offboarding-chaos-test-'));
-  supervisor = new Supervisor(workDir);
+  supervisor = new Supervisor({ logDir: workDir, graceMs: 5_000, log: () => undefined });
   const address = inject('temporalAddress');
   const taskQueue = uniqueTaskQueue('chaos');
   const okta = await startEmulator(TIME_SCALE);
@@ -75,8 +75,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await supervisor?.stopAll(5_000);
-  supervisor?.killAllNow();
+  await supervisor?.stopAll();
   await intake?.close();
   await client?.connection.close();
   await emulator?.close();

@@ -29,7 +29,7 @@ import { Supervisor, type SupervisedChild } from '../processes';
 import type { BaselineResult } from './baseline';
 import { runbookFloor, type RunbookFloor } from './floor';
 import { callFigures, lockoutFigures, residualOf, type CallFigures, type LockoutFigures, type Residual, type RunCounts } from './measure';
-import { groupStats, sumStats, type ProcStats } from './procstat';
+import { groupStats, sumStats, type ProcStats } from '../procstat';
 
 const ROOT = resolve(__dirname, '..', '..');
 const TOKEN = 'bench-token';

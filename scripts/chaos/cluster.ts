@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { temporalConfigFromEnv } from '../../client/temporal';
 import { fromUrl, startThrowawayPostgres } from '../postgres';
 import { clusterSettings, runToEnd, startTemporalService, TEMPORAL_SERVICES } from '../rehearsal';
-import type { Supervisor } from '../rehearsal-processes';
+import type { Supervisor } from '../processes';
 import { setUpTemporal } from '../setup-temporal';
 import { ROOT, type ClusterControl, type TemporalService } from './stack';
 
@@ -41,7 +41,7 @@ export async function startCluster(supervisor: Supervisor, logDir: string, log: 
 
   let postgresCommand: string[] | undefined;
   const control: ClusterControl = {
-    killService: async (service: TemporalService) => void (await supervisor.stop(`temporal-${service}`, 'SIGKILL')),
+    killService: (service: TemporalService) => supervisor.stop(`temporal-${service}`, 'SIGKILL'),
     startService: (service: TemporalService) => startTemporalService(supervisor, binaries.server, cluster, service),
     stopPostgres: async () => {
       const pid = supervisor.pid('postgres');
@@ -53,7 +53,7 @@ export async function startCluster(supervisor: Supervisor, logDir: string, log: 
     startPostgres: async () => {
       if (!postgresCommand) throw new Error('PostgreSQL was not stopped');
       const [command, ...args] = postgresCommand;
-      await supervisor.start('postgres', command as string, args, { readyText: 'database system is ready to accept connections', readyTimeoutMs: 60_000 });
+      await supervisor.start({ name: 'postgres', command: command as string, args, ready: { line: /database system is ready to accept connections/ } });
     },
   };
   return { address: cluster.address, control, cleanup: () => postgres.cleanup() };

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { clusterHealthy, startDevServerArgs } from '../dev-server';
-import { runSupervised, type Supervisor } from '../rehearsal-processes';
+import { runSupervised, type Supervisor } from '../processes';
 import { httpIntake, printFailures, type ScenarioResult } from './load';
 import { clusterFaults, concurrentSteering, intakeFuzzing, oktaTrouble, SCENARIOS, workerCrashes, type ScenarioEnv, type ScenarioName } from './scenarios';
 import { appEnv, connect, freePort, prebundledWorkflows, ROOT, rssMb, startEmulator, startIntake, WorkerPool, type ClusterControl } from './stack';
@@ -77,7 +77,7 @@ async function startDevTemporal(supervisor: Supervisor): Promise<string> {
   const path = await cliPath;
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  await supervisor.start('temporal-dev', path, startDevServerArgs({ cliPath: path, port, uiPort: false }));
+  await supervisor.start({ name: 'temporal-dev', command: path, args: startDevServerArgs({ cliPath: path, port, uiPort: false }) });
   const deadline = Date.now() + 120_000;
   while (!(await clusterHealthy(path, address))) {
     if (Date.now() > deadline) throw new Error('the Temporal dev server did not become healthy within 120 s');

@@ -10,7 +10,7 @@ import { EmulatorAdmin } from '../../okta-emulator/admin-client';
 import { startOktaEmulator, type OktaEmulator } from '../../okta-emulator/server';
 import { WORKFORCE_LIMITS } from '../../worker/budget';
 import { WORKFLOWS_PATH } from '../../worker/workers';
-import { freePort, type Supervisor } from '../rehearsal-processes';
+import { freePort, type Supervisor } from '../processes';
 
 export const ROOT = join(__dirname, '..', '..');
 export const OKTA_TOKEN = 'chaos-okta-token';
@@ -78,11 +78,13 @@ export class WorkerPool {
 
   async start(name: string): Promise<void> {
     this.starts.push(name);
-    await this.supervisor.start(name, process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], {
+    await this.supervisor.start({
+      name,
+      command: process.execPath,
+      args: ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')],
       cwd: ROOT,
       env: this.env,
-      readyText: 'Offboarding worker started',
-      readyTimeoutMs: 180_000,
+      ready: { line: /Offboarding worker started/, timeoutMs: 180_000 },
     });
   }
 
@@ -140,7 +142,7 @@ export async function startEmulator(timeScale: number): Promise<{ emulator: Okta
 
 export async function startIntake(supervisor: Supervisor, env: NodeJS.ProcessEnv): Promise<{ url: string; pid: () => number | undefined }> {
   const port = Number(env.OFFBOARD_INTAKE_PORT);
-  await supervisor.start('intake', process.execPath, ['--import', 'tsx', join(ROOT, 'client', 'intake', 'main.ts')], { cwd: ROOT, env });
+  await supervisor.start({ name: 'intake', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'client', 'intake', 'main.ts')], cwd: ROOT, env });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
