@@ -231,10 +231,15 @@ export class Supervisor {
     if (child) await this.stopChild(child, signal, graceMs);
   }
 
-  /** Stops every child, the last started first (the worker before the server it talks to). Safe to call repeatedly. */
+  /**
+   * Stops every child, the last started first (the worker before the server it talks to, the
+   * database last). A restarted child keeps the place of its first start. Safe to call repeatedly.
+   */
   stopAll(graceMs = this.graceMs): Promise<void> {
     this.stopping ??= (async () => {
-      for (const child of [...this.children].reverse()) {
+      const firstStart = (name: string): number => this.children.findIndex((child) => child.name === name);
+      const order = [...this.children].sort((a, b) => firstStart(b.name) - firstStart(a.name) || this.children.indexOf(b) - this.children.indexOf(a));
+      for (const child of order) {
         if (groupAlive(child.pid)) this.log(`Stopping ${child.name} (pid ${child.pid})...`);
         await this.stopChild(child, 'SIGTERM', graceMs);
       }
