@@ -45,6 +45,11 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     OFFBOARD_DELETE_AFTER: duration('OFFBOARD_DELETE_AFTER').optional(),
     OFFBOARD_LOCK_BUDGET: duration('OFFBOARD_LOCK_BUDGET').default(DEFAULT_POLICY.lockBudget),
     OFFBOARD_PHASE_BUDGET: duration('OFFBOARD_PHASE_BUDGET').default(DEFAULT_POLICY.phaseBudget),
+    OFFBOARD_RETRY_MAX_INTERVAL: duration('OFFBOARD_RETRY_MAX_INTERVAL')
+      .refine((value) => (parseDuration(value) ?? 0) >= (parseDuration(DEFAULT_POLICY.retryInitialInterval) ?? 0), {
+        message: `OFFBOARD_RETRY_MAX_INTERVAL must be at least the first retry's ${DEFAULT_POLICY.retryInitialInterval}`,
+      })
+      .default(DEFAULT_POLICY.retryMaximumInterval),
     OFFBOARD_ITEM_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(DEFAULT_POLICY.itemConcurrency),
     OFFBOARD_POLL_INTERVAL: duration('OFFBOARD_POLL_INTERVAL').default('1m'),
     OFFBOARD_OKTA_RATE_SHARE: z.coerce.number().gt(0).max(1).default(DEFAULT_BUDGET.share),
@@ -66,6 +71,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       deleteAfter: values.OFFBOARD_DELETE_AFTER,
       lockBudget: values.OFFBOARD_LOCK_BUDGET,
       phaseBudget: values.OFFBOARD_PHASE_BUDGET,
+      retryMaximumInterval: values.OFFBOARD_RETRY_MAX_INTERVAL,
       itemConcurrency: values.OFFBOARD_ITEM_CONCURRENCY,
       offboardingGroup: env.OFFBOARD_OKTA_GROUP || undefined,
     },

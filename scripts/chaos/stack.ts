@@ -124,6 +124,8 @@ export function appEnv(options: AppEnvOptions): NodeJS.ProcessEnv {
     OFFBOARD_OKTA_GROUP: 'Offboarding',
     OFFBOARD_PROTECTED_GROUPS: 'Super Admins',
     OFFBOARD_OKTA_RATE_LIMITS: scaledRateLimits(options.timeScale),
+    // Retries back off to one Okta minute, as the default 1m does against a real org.
+    OFFBOARD_RETRY_MAX_INTERVAL: `${Math.max(1, Math.round(60 / options.timeScale))}s`,
     OFFBOARD_POLL_INTERVAL: '10m',
     OFFBOARD_LOG_LEVEL: 'INFO',
     OFFBOARD_HMAC_SECRETS: `${HR_SIGNER}=${HR_SECRET}`,
