@@ -122,6 +122,23 @@ describe('while devices wait for their wipe', () => {
     expect(devices?.items.find((item) => item.outcome === 'skipped')?.reason).toMatch(/shared with ACTIVE/);
   });
 
+  it('cancel during the final verification still ends the run cancelled, the user left deactivated', async () => {
+    const { handle } = await harness.start({ userId: alice, deviceWipeDelay: '1h' });
+    await harness.waitForStatus(handle, (status) => status.phase === 'awaiting-device-wipe');
+    // Slow factor reads hold the run in `verifying` long enough for the cancel to land there.
+    await harness.admin.addFault({ route: '/api/v1/users/*/factors', method: 'GET', latencyMs: 3000 });
+    await handle.signal('wipeDevicesNow', { requestedBy: 'it' });
+    await harness.waitForStatus(handle, (status) => status.phase === 'verifying');
+    await handle.signal('cancel', { requestedBy: 'ops' });
+    const report = await handle.result();
+    expect(report.messages.map((message) => `${message.name}@${message.phase}`)).toEqual(['wipeDevicesNow@awaiting-device-wipe', 'cancel@verifying']);
+    expect(report.outcome).toBe('cancelled');
+    expect(report.notes.join(' ')).toMatch(/stays deactivated/);
+    const user = await oktaUser(harness, alice);
+    expect(user.status).toBe('DEPROVISIONED');
+    expect(user.devices).toEqual(['Team iPad:ACTIVE']);
+  });
+
   it('wipeDevicesNow sent before the wait is remembered', async () => {
     const { handle } = await harness.start({ userId: alice, deviceWipeDelay: '1h', effectiveAt: inSeconds(1) });
     await handle.signal('wipeDevicesNow', { requestedBy: 'it' });

@@ -132,6 +132,8 @@ class Offboarding {
         await this.untilDone('delete-user', () => this.deleteUser());
       }
       await this.untilDone('verify', () => this.verify());
+      // A cancel or rehire that arrived during the last step still ends the run (section 4).
+      this.checkpoint();
       return await this.finish(this.request.dryRun ? 'dry-run' : 'completed');
     } catch (error) {
       if (error instanceof RunStopped) return this.endOnStop();
