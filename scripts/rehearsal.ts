@@ -20,6 +20,7 @@ import type { Org } from '../okta-emulator/types';
 import { offboardWorkflowId, statusQuery, type OffboardingReport } from '../workflows/definitions';
 import { fromUrl, startThrowawayPostgres, type Postgres } from './postgres';
 import { freePort, runSupervised, type Supervisor } from './processes';
+import type { Residual, RunCounts } from './results';
 
 const root = join(__dirname, '..');
 export const TEMPORAL_SERVICES = ['history', 'matching', 'frontend', 'worker'] as const;
@@ -29,8 +30,6 @@ const NAMESPACE = 'default';
 const TASK_QUEUE = 'offboarding';
 const OKTA_TOKEN = 'rehearsal-token';
 
-type RunCounts = { started: number; completed: number; cancelled: number; rehired: number; failed: number; needsAttention: number; stuck: number; lost: number };
-type Residual = { count: number; userIds: string[] };
 interface ChaosEvent { event: string; atMs: number; tookMs: number; openRuns: number }
 
 const started = Date.now();

@@ -28,7 +28,8 @@ import { startDevServer } from '../dev-server';
 import { Supervisor, type SupervisedChild } from '../processes';
 import type { BaselineResult } from './baseline';
 import { runbookFloor, type RunbookFloor } from './floor';
-import { callFigures, lockoutFigures, residualOf, type CallFigures, type LockoutFigures, type Residual, type RunCounts } from './measure';
+import type { Residual, RunCounts } from '../results';
+import { callFigures, lockoutFigures, residualOf, type CallFigures, type LockoutFigures } from './measure';
 import { groupStats, sumStats, type ProcStats } from '../procstat';
 
 const ROOT = resolve(__dirname, '..', '..');

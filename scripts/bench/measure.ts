@@ -1,8 +1,6 @@
 // What a benchmark phase measured, read from the emulator's request log and state.
 import type { Org, RequestEntry } from '../../okta-emulator/types';
-
-export type RunCounts = { started: number; completed: number; cancelled: number; rehired: number; failed: number; needsAttention: number; stuck: number; lost: number };
-export type Residual = { count: number; userIds: string[] };
+import type { Residual } from '../results';
 
 export interface LockoutFigures {
   p50Ms: number;

@@ -17,9 +17,7 @@ import {
   type RunOutcome,
   type StepRecord,
 } from '../../workflows/definitions';
-
-export type RunCounts = { started: number; completed: number; cancelled: number; rehired: number; failed: number; needsAttention: number; stuck: number; lost: number };
-export type Residual = { count: number; userIds: string[] };
+import type { Residual, RunCounts } from '../results';
 
 /** What Temporal says about one person's run at the end of a scenario. */
 export interface RunView {

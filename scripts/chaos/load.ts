@@ -6,7 +6,8 @@ import type { Client } from '@temporalio/client';
 import type { EmulatorAdmin } from '../../okta-emulator/admin-client';
 import { generateSampleOrg } from '../../okta-emulator/sample-org';
 import type { Org } from '../../okta-emulator/types';
-import { checkAll, collectRuns, describeDiff, type CheckResult, type PersonCheck, type RunCounts, type Residual } from './check';
+import type { Residual, RunCounts } from '../results';
+import { checkAll, collectRuns, describeDiff, type CheckResult, type PersonCheck } from './check';
 import { HR_SECRET } from './stack';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
