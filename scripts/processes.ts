@@ -72,6 +72,12 @@ export interface SupervisorOptions {
   onUnexpectedExit?: (child: SupervisedChild, code: number | null, signal: NodeJS.Signals | null) => void;
   /** Where the progress of stopping is reported; default stderr. */
   log?: (line: string) => void;
+  /**
+   * Sample every child's CPU and memory from /proc twice a second, so `usage()` also counts
+   * children that have exited (killed and restarted ones). Off by default: only the rehearsal
+   * reports it, and the benchmark should not pay for it.
+   */
+  sampleUsage?: boolean;
 }
 
 export class ChildFailedError extends Error {
@@ -121,14 +127,16 @@ export class Supervisor {
   private readonly log: (line: string) => void;
   /** By child name, across restarts: the CPU seconds last seen of every pid of its tree, and its peak memory. */
   private readonly usageByName = new Map<string, { cpuS: Map<number, number>; peakKb: number; starts: number }>();
-  private readonly sampler: NodeJS.Timeout;
+  private readonly sampler?: NodeJS.Timeout;
 
   constructor(private readonly options: SupervisorOptions) {
     this.graceMs = options.graceMs ?? 10_000;
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     mkdirSync(options.logDir, { recursive: true });
-    this.sampler = setInterval(() => this.sample(), 500);
-    this.sampler.unref();
+    if (options.sampleUsage) {
+      this.sampler = setInterval(() => this.sample(), 500);
+      this.sampler.unref();
+    }
   }
 
   /** Children whose process has not exited. */
@@ -212,7 +220,8 @@ export class Supervisor {
   private async stopChild(child: SupervisedChild, signal: NodeJS.Signals = 'SIGTERM', graceMs = this.graceMs): Promise<void> {
     child.stopped = true;
     if (!groupAlive(child.pid)) return;
-    this.sample();
+    // Its last CPU seconds, before they are gone with it.
+    if (this.sampler) this.sample();
     signalGroup(child.pid, signal);
     const deadline = Date.now() + graceMs;
     while (groupAlive(child.pid) && Date.now() < deadline) await sleep(50);
@@ -280,7 +289,7 @@ export class Supervisor {
     }
   }
 
-  /** CPU seconds, peak memory and restarts of every child by name (sampled every 0.5 s and now). */
+  /** CPU seconds, peak memory and restarts of every child by name (sampled now, and every 0.5 s with `sampleUsage`). */
   usage(): Usage[] {
     this.sample();
     return [...this.usageByName.entries()].map(([name, usage]) => ({
@@ -394,6 +403,8 @@ export interface SupervisedRunOptions {
   workDirPrefix: string;
   /** Keep the logs even when it passes. */
   keepLogs: boolean;
+  /** See `SupervisorOptions.sampleUsage`. */
+  sampleUsage?: boolean;
   log: (line: string) => void;
   elapsed: () => string;
 }
@@ -412,7 +423,7 @@ export interface SupervisedRun {
  */
 export async function runSupervised(options: SupervisedRunOptions, body: (run: SupervisedRun) => Promise<boolean>): Promise<never> {
   const workDir = mkdtempSync(join(tmpdir(), options.workDirPrefix));
-  const run: SupervisedRun = { supervisor: new Supervisor({ logDir: join(workDir, 'logs'), log: (line) => options.log(`${line}\n`) }), workDir, cleanups: [] };
+  const run: SupervisedRun = { supervisor: new Supervisor({ logDir: join(workDir, 'logs'), log: (line) => options.log(`${line}\n`), sampleUsage: options.sampleUsage }), workDir, cleanups: [] };
   let stopping: Promise<void> | undefined;
   const shutdown = async (code: number): Promise<never> => {
     // Ctrl-C reaches this process twice (from the terminal and forwarded by npm's bootstrap): one stop.

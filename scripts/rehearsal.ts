@@ -418,7 +418,7 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
 
 async function main(): Promise<void> {
   const opts = options();
-  await runSupervised({ what: 'the rehearsal', workDirPrefix: 'offboarding-rehearsal-', keepLogs: opts.keepLogs, log, elapsed }, ({ supervisor, workDir, cleanups }) => rehearse(supervisor, workDir, cleanups, opts));
+  await runSupervised({ what: 'the rehearsal', workDirPrefix: 'offboarding-rehearsal-', keepLogs: opts.keepLogs, sampleUsage: true, log, elapsed }, ({ supervisor, workDir, cleanups }) => rehearse(supervisor, workDir, cleanups, opts));
 }
 
 // The chaos runs (scripts/chaos/) import the cluster helpers above without running a rehearsal.
