@@ -9,6 +9,7 @@ ARG NODE_IMAGE=node:20.19-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/okta-emulator/package.json ./packages/okta-emulator/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY workflows ./workflows
@@ -20,12 +21,12 @@ RUN node --import tsx scripts/build.ts
 
 # The Okta emulator for `docker compose --profile emulator`: a test double, never part of the runtime image.
 FROM build AS okta-emulator
-COPY okta-emulator ./okta-emulator
+COPY packages/okta-emulator ./packages/okta-emulator
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/__emulator/rate-limits').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "--import", "tsx", "okta-emulator/main.ts", "--host", "0.0.0.0", "--port", "8080"]
+ENTRYPOINT ["node", "--import", "tsx", "packages/okta-emulator/src/main.ts", "--host", "0.0.0.0", "--port", "8080"]
 
 # Runtime stage: production dependencies only, the built JavaScript, a non-root user.
 FROM ${NODE_IMAGE} AS runtime
@@ -35,7 +36,7 @@ ENV NODE_ENV=production \
     OFFBOARD_INTAKE_PORT=8080
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --workspaces=false --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY deploy/docker-entrypoint.sh deploy/healthcheck.mjs ./deploy/
 USER node

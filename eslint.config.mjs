@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.demo/', 'bench-results/', 'rehearsal-results/', 'chaos-results/', 'bin/'] },
+  { ignores: ['node_modules/', 'dist/', '.demo/', 'bench-results/', 'rehearsal-results/', 'chaos-results/', '**/bin/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -12,6 +12,7 @@ export default defineConfig({
     reporters: ['default'],
     projects: [
       { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/layoff.test.ts'], sequence: { groupOrder: 0 } } },
+      'packages/okta-emulator',
       { extends: true, test: { name: 'layoff', include: ['test/layoff.test.ts'], sequence: { groupOrder: 1 } } },
     ],
   },

@@ -5,7 +5,7 @@ role="${1:-worker}"
 case "$role" in
   worker) script=dist/worker/main.js ;;
   intake) script=dist/client/intake/main.js ;;
-  setup) script=dist/scripts/setup-temporal.js ;;
+  setup) script=dist/worker/setup-temporal.js ;;
   *) exec "$@" ;;
 esac
 shift || true

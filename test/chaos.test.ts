@@ -10,12 +10,12 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createOktaClient } from '../activities/okta-client';
 import { buildIntake } from '../client/intake/server';
-import type { OktaEmulator } from '../okta-emulator/server';
-import { describeDiff } from '../scripts/chaos/check';
-import type { IntakeCall, ScenarioResult } from '../scripts/chaos/load';
-import { concurrentSteering, intakeFuzzing, oktaTrouble, workerCrashes, type ScenarioEnv } from '../scripts/chaos/scenarios';
-import { appEnv, HR_SECRET, HR_SIGNER, OKTA_TOKEN, prebundledWorkflows, startEmulator, WorkerPool } from '../scripts/chaos/stack';
-import { Supervisor } from '../scripts/processes';
+import type { OktaEmulator } from '@okta-offboarding/okta-emulator';
+import { describeDiff } from '../tools/chaos/check';
+import type { IntakeCall, ScenarioResult } from '../tools/chaos/load';
+import { concurrentSteering, intakeFuzzing, oktaTrouble, workerCrashes, type ScenarioEnv } from '../tools/chaos/scenarios';
+import { appEnv, HR_SECRET, HR_SIGNER, OKTA_TOKEN, prebundledWorkflows, startEmulator, WorkerPool } from '../tools/chaos/stack';
+import { Supervisor } from '../tools/supervisor/processes';
 import { uniqueTaskQueue } from './support/temporal';
 
 // One Okta minute lasts 2.5 s: rate-limit windows, 429 resets and the 2-minute outage shrink alike.

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { EXIT, runCli } from '../client/cli/program';
 import type { OffboardingReport } from '../workflows/definitions';
-import { TOKEN } from './emulator/harness';
+import { TOKEN } from '@okta-offboarding/okta-emulator/testing';
 import { OffboardingHarness } from './support/offboarding';
 import { standardOrg } from './support/orgs';
 import { byUser, runsAfterSettling, waitForRuns } from './support/starters';

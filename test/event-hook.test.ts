@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OffboardingReport } from '../workflows/definitions';
-import { all } from './emulator/harness';
+import { all } from '@okta-offboarding/okta-emulator/testing';
 import { OffboardingHarness } from './support/offboarding';
 import { standardOrg } from './support/orgs';
 import { byEvent, byUser, HOOK_SECRET, runsAfterSettling, testIntake, waitForRuns } from './support/starters';

@@ -2,8 +2,8 @@
 // guard that the lock phase goes first for everyone and the budget layout avoids a 429 storm.
 // The precise measurement, with baselines, is the benchmark (npm run bench).
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { generateSampleOrg } from '../okta-emulator/sample-org';
-import { runbookFloor } from '../scripts/bench/floor';
+import { generateSampleOrg } from '@okta-offboarding/okta-emulator';
+import { runbookFloor } from '../tools/bench/floor';
 import { DEFAULT_BUDGET, WORKFORCE_LIMITS, type OktaBudget } from '../worker/budget';
 import { OffboardingHarness } from './support/offboarding';
 

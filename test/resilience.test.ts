@@ -2,7 +2,7 @@
 // admin, a worker replaced mid-run, and a failure that needs an operator. Faults are injected
 // through the emulator; assertions on Okta's final state and its request log.
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RequestEntry } from '../okta-emulator/types';
+import type { RequestEntry } from '@okta-offboarding/okta-emulator';
 import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from './support/offboarding';
 import { standardOrg } from './support/orgs';
 import { recordHistory } from './support/temporal';

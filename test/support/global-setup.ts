@@ -3,7 +3,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/definitions';
-import { devServerArgs } from '../../scripts/dev-server';
+import { devServerArgs } from '../../tools/dev-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {

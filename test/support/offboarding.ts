@@ -7,12 +7,12 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { createOktaClient } from '../../activities/okta-client';
 import { DEFAULT_POLICY, type OffboardingPolicy } from '../../activities/policy';
 import { startOffboarding, type StartedRun } from '../../client/offboardings';
-import type { Org, RequestEntry } from '../../okta-emulator/types';
+import type { Org, RequestEntry } from '@okta-offboarding/okta-emulator';
 import { DEFAULT_BUDGET, type OktaBudget } from '../../worker/budget';
 import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../worker/workers';
 import type { OffboardingRequest, OffboardingStatus } from '../../workflows/definitions';
 import type { offboardUser } from '../../workflows/offboard-user';
-import { startTestEmulator, TOKEN, type TestEmulator } from '../emulator/harness';
+import { startTestEmulator, TOKEN, type TestEmulator } from '@okta-offboarding/okta-emulator/testing';
 import { connectToSuiteServer, uniqueTaskQueue } from './temporal';
 
 // Workers log state changes at INFO; tests only want warnings.

@@ -1,5 +1,5 @@
 // Small, readable Okta orgs for workflow tests: each shape the runbook has to handle appears once.
-import type { Org } from '../../okta-emulator/types';
+import type { Org } from '@okta-offboarding/okta-emulator';
 
 type SeedUser = Org['users'][number];
 

@@ -1,0 +1,425 @@
+// `npm run rehearsal -- [--users N] [--postgres-url URL]`: the production topology of
+// docker-compose.yml run natively on one machine, with the same Temporal configuration template
+// (deploy/temporal/), schema script and setup code: PostgreSQL, the four Temporal services as
+// separate processes, two workers and the intake from the built JavaScript with production
+// dependencies only, the Okta emulator as the org. N offboardings go through the signed intake
+// while the workers are restarted one by one and the history service is killed (-9) and restarted;
+// every run must complete and leave its user without access in the emulator's state.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import Table from 'cli-table3';
+import { signPayload } from '../client/intake/signature';
+import { EMULATOR_CLI, EmulatorAdmin } from '@okta-offboarding/okta-emulator';
+import { generateSampleOrg } from '@okta-offboarding/okta-emulator';
+import type { Org } from '@okta-offboarding/okta-emulator';
+import { offboardWorkflowId, statusQuery, type OffboardingReport } from '../workflows/definitions';
+import { fromUrl, startThrowawayPostgres, type Postgres } from './postgres';
+import { freePort, runSupervised, type Supervisor } from './supervisor/processes';
+import type { Residual, RunCounts } from './results';
+
+const root = join(__dirname, '..');
+export const TEMPORAL_SERVICES = ['history', 'matching', 'frontend', 'worker'] as const;
+export type TemporalService = (typeof TEMPORAL_SERVICES)[number];
+const WORKERS = ['worker-1', 'worker-2'];
+const NAMESPACE = 'default';
+const TASK_QUEUE = 'offboarding';
+const OKTA_TOKEN = 'rehearsal-token';
+
+interface ChaosEvent { event: string; atMs: number; tookMs: number; openRuns: number }
+
+const started = Date.now();
+const elapsed = (): string => `${Math.round((Date.now() - started) / 1000)}s`;
+const log = (line: string): void => void process.stdout.write(line);
+const step = (title: string): void => log(`\n== ${title} (${elapsed()})\n`);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string', default: '50' },
+      'postgres-url': { type: 'string' },
+      'okta-latency-ms': { type: 'string', default: '150' },
+      'timeout-minutes': { type: 'string' },
+      'keep-logs': { type: 'boolean', default: false },
+    },
+  });
+  const users = Number(values.users);
+  if (!Number.isInteger(users) || users < 1 || users > 1000) throw new Error(`--users must be 1..1000, got ${values.users}`);
+  const latency = Number(values['okta-latency-ms']);
+  return {
+    users,
+    postgresUrl: values['postgres-url'] || process.env.REHEARSAL_POSTGRES_URL,
+    oktaLatencyMs: Number.isFinite(latency) && latency >= 0 ? latency : 150,
+    timeoutMs: Number(values['timeout-minutes'] ?? 10 + users / 10) * 60_000,
+    keepLogs: values['keep-logs'],
+  };
+}
+
+/** Runs a command to completion, its output into the log folder; throws with the tail on failure. */
+export function runToEnd(name: string, command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; logDir: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      writeFileSync(join(opts.logDir, `${name}.log`), output);
+      if (code === 0) resolve();
+      else reject(new Error(`${name} failed (exit ${code}):\n${output.slice(-3000)}`));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on port ${port} within ${timeoutMs / 1000}s`);
+    await sleep(200);
+  }
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000}s`);
+    await sleep(250);
+  }
+}
+
+export interface Cluster {
+  ports: Record<TemporalService, { grpc: number; membership: number }> & { frontendHttp: number };
+  env: NodeJS.ProcessEnv;
+  address: string;
+}
+
+/** The environment docker-compose.yml gives the server containers, with local hosts and ports. */
+export async function clusterSettings(postgres: Postgres): Promise<Cluster> {
+  const ports = {} as Cluster['ports'];
+  for (const service of TEMPORAL_SERVICES) ports[service] = { grpc: await freePort(), membership: await freePort() };
+  ports.frontendHttp = await freePort();
+  const address = `127.0.0.1:${ports.frontend.grpc}`;
+  const env: NodeJS.ProcessEnv = {
+    POSTGRES_HOST: postgres.host,
+    POSTGRES_PORT: String(postgres.port),
+    POSTGRES_USER: postgres.user,
+    POSTGRES_PASSWORD: postgres.password,
+    TEMPORAL_BIND_ON_IP: '127.0.0.1',
+    TEMPORAL_BROADCAST_ADDRESS: '127.0.0.1',
+    TEMPORAL_FRONTEND_ADDRESS: address,
+    TEMPORAL_DYNAMIC_CONFIG_FILE: join(root, 'deploy', 'temporal', 'dynamicconfig', 'production.yaml'),
+    TEMPORAL_LOG_LEVEL: 'info',
+    FRONTEND_HTTP_PORT: String(ports.frontendHttp),
+  };
+  for (const service of TEMPORAL_SERVICES) {
+    env[`${service.toUpperCase()}_GRPC_PORT`] = String(ports[service].grpc);
+    env[`${service.toUpperCase()}_MEMBERSHIP_PORT`] = String(ports[service].membership);
+  }
+  return { ports, env, address };
+}
+
+export async function startTemporalService(supervisor: Supervisor, serverPath: string, cluster: Cluster, service: TemporalService): Promise<void> {
+  await supervisor.start({
+    name: `temporal-${service}`,
+    command: serverPath,
+    args: ['--root', join(root, 'deploy', 'temporal'), '--config', 'config', '--env', 'production', '--allow-no-auth', 'start', '--service', service],
+    env: { PATH: process.env.PATH, ...cluster.env },
+    // The worker service serves no gRPC; it says when it has joined the cluster.
+    ...(service === 'worker' ? { ready: { line: /worker service started/, timeoutMs: 90_000 } } : {}),
+  });
+  if (service !== 'worker') await waitForPort(cluster.ports[service].grpc, 90_000, `temporal ${service}`);
+}
+
+/** `npm ci --omit=dev` into the staging folder next to its dist/: what the image's runtime stage holds. */
+async function stageProductionApp(appDir: string, logDir: string): Promise<void> {
+  mkdirSync(appDir, { recursive: true });
+  for (const file of ['package.json', 'package-lock.json']) cpSync(join(root, file), join(appDir, file));
+  await runToEnd('npm-ci-omit-dev', 'npm', ['ci', '--omit=dev', '--workspaces=false', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: appDir, logDir });
+}
+
+function sign(secret: string, method: string, path: string, body: string): string {
+  const t = Math.floor(Date.now() / 1000);
+  return `t=${t},v1=${signPayload(secret, t, method, path, body)}`;
+}
+
+/** One HR event through the signed intake, retried on 503 (Temporal briefly unavailable) like an HR system would. */
+async function postHrEvent(intakeUrl: string, secret: string, userId: string, index: number): Promise<boolean> {
+  const body = JSON.stringify({ user: userId, eventId: `rehearsal-${index}-${userId}`, reason: 'Rehearsal of the production topology', source: 'rehearsal-hr' });
+  for (let attempt = 1; attempt <= 30; attempt++) {
+    try {
+      const response = await fetch(`${intakeUrl}/v1/offboardings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'offboard-signature': sign(secret, 'POST', '/v1/offboardings', body) },
+        body,
+      });
+      if (response.status === 200 || response.status === 201 || response.status === 202) return true;
+      const text = await response.text();
+      if (response.status < 500) throw new Error(`intake answered ${response.status} for ${userId}: ${text}`);
+    } catch (error) {
+      if ((error as Error).message.startsWith('intake answered')) throw error;
+    }
+    await sleep(1000);
+  }
+  return false;
+}
+
+async function openRuns(client: Client): Promise<number> {
+  try {
+    return (await client.workflow.count('WorkflowType = "offboardUser" AND ExecutionStatus = "Running"')).count;
+  } catch {
+    return -1;
+  }
+}
+
+type Outcome = Exclude<keyof RunCounts, 'started'>;
+
+async function outcomeOf(client: Client, userId: string): Promise<Outcome> {
+  const handle = client.workflow.getHandle(offboardWorkflowId(userId));
+  let status: string;
+  try {
+    status = (await handle.describe()).status.name;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return 'lost';
+    throw error;
+  }
+  if (status === 'COMPLETED') {
+    const { outcome } = (await handle.result()) as OffboardingReport;
+    return outcome === 'completed' || outcome === 'cancelled' || outcome === 'rehired' ? outcome : 'failed';
+  }
+  if (status === 'RUNNING') {
+    const phase = await handle.query(statusQuery).then((s) => s.phase, () => undefined);
+    return phase === 'needs-attention' ? 'needsAttention' : 'stuck';
+  }
+  return status === 'CANCELLED' ? 'cancelled' : 'failed';
+}
+
+/** Every leaver's run, eight at a time; a leaver without a run is lost. */
+async function classify(client: Client, userIds: string[], accepted: Set<string>): Promise<RunCounts> {
+  const runs: RunCounts = { started: accepted.size, completed: 0, cancelled: 0, rehired: 0, failed: 0, needsAttention: 0, stuck: 0, lost: 0 };
+  const queue = [...userIds];
+  const check = async (): Promise<void> => {
+    for (let userId = queue.shift(); userId !== undefined; userId = queue.shift()) runs[await outcomeOf(client, userId)] += 1;
+  };
+  await Promise.all(Array.from({ length: 8 }, check));
+  return runs;
+}
+
+/** Persons who keep any access: not DEPROVISIONED, or in an OKTA_GROUP, or with a USER app or a factor. */
+function residualAccess(state: Org, userIds: string[]): Residual & { details: string[] } {
+  const groupType = new Map(state.groups.map((group) => [group.id, group.type]));
+  const details: string[] = [];
+  const left = userIds.filter((userId) => {
+    const user = state.users.find((candidate) => candidate.id === userId);
+    if (!user) return false;
+    const problems = [
+      user.status !== 'DEPROVISIONED' ? `status ${user.status}` : '',
+      (user.groups ?? []).some((group) => groupType.get(group) === 'OKTA_GROUP') ? 'OKTA_GROUP membership' : '',
+      (user.apps ?? []).some((app) => app.scope === 'USER') ? 'USER app' : '',
+      (user.factors ?? []).length > 0 ? `${user.factors?.length} factors` : '',
+    ].filter(Boolean);
+    if (problems.length > 0) details.push(`${userId}: ${problems.join(', ')}`);
+    return problems.length > 0;
+  });
+  return { count: left.length, userIds: left, details };
+}
+
+async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array<() => void>, opts: ReturnType<typeof options>): Promise<boolean> {
+  const logDir = join(workDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  log(`Rehearsal of the production topology with ${opts.users} offboardings; logs in ${logDir}\n`);
+
+  step('Temporal server and temporal-sql-tool 1.29.1 (built with Go and cached, like the CLI)');
+  const { ensureTemporalServer } = await import('./temporal-server.mjs');
+  const binaries = await ensureTemporalServer(log);
+  log(`server: ${binaries.server}\nsql tool: ${binaries.sqlTool}\n`);
+
+  step('Production build (scripts/build.ts) and staging with production dependencies only, in the background');
+  const appDir = join(workDir, 'app');
+  const staging = (async () => {
+    // Built straight into the staging folder: the working tree's dist/ is left alone.
+    await runToEnd('build', process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build.ts'), join(appDir, 'dist')], { cwd: root, logDir });
+    await stageProductionApp(appDir, logDir);
+    log(`staged ${appDir}: dist/ and production dependencies (${elapsed()})\n`);
+  })();
+  // Surfaces a failure at the await below, not as an unhandled rejection meanwhile.
+  staging.catch(() => {});
+
+  step('PostgreSQL');
+  const postgres = opts.postgresUrl ? fromUrl(opts.postgresUrl) : await startThrowawayPostgres(supervisor, log);
+  cleanups.push(() => postgres.cleanup());
+
+  step('Schema (deploy/temporal/setup-schema.sh with temporal-sql-tool, as the compose temporal-schema service)');
+  const sqlEnv = { ...process.env, SQL_HOST: postgres.host, SQL_PORT: String(postgres.port), SQL_USER: postgres.user, SQL_PASSWORD: postgres.password, TEMPORAL_SQL_TOOL: binaries.sqlTool };
+  await runToEnd('setup-schema', 'sh', [join(root, 'deploy', 'temporal', 'setup-schema.sh')], { env: sqlEnv, logDir });
+  log('temporal and temporal_visibility databases are at the 1.29.1 schema\n');
+
+  step('Temporal services: history, matching, frontend, worker (separate processes, deploy/temporal/config/production.yaml)');
+  const cluster = await clusterSettings(postgres);
+  for (const service of TEMPORAL_SERVICES) {
+    await startTemporalService(supervisor, binaries.server, cluster, service);
+    log(`temporal ${service} ${service === 'worker' ? 'joined the cluster' : `listening on 127.0.0.1:${cluster.ports[service].grpc}`}\n`);
+  }
+  const cli = process.env.TEMPORAL_CLI_PATH;
+  if (cli) {
+    await runToEnd('cluster-health', cli, ['operator', 'cluster', 'health', '--address', cluster.address, '--command-timeout', '30s'], { logDir });
+    log(`temporal operator cluster health: SERVING at ${cluster.address}\n`);
+  }
+
+  const secret = randomBytes(24).toString('hex');
+  const emulatorPort = await freePort();
+  const intakePort = await freePort();
+  const appEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    TEMPORAL_ADDRESS: cluster.address,
+    TEMPORAL_NAMESPACE: NAMESPACE,
+    OFFBOARD_TASK_QUEUE: TASK_QUEUE,
+    OKTA_ORG_URL: `http://127.0.0.1:${emulatorPort}`,
+    OKTA_API_TOKEN: OKTA_TOKEN,
+    OFFBOARD_WORKFLOW_BUNDLE: join(appDir, 'dist', 'workflow-bundle.js'),
+    OFFBOARD_DEVICE_WIPE_DELAY: '0s',
+    OFFBOARD_OKTA_GROUP: 'Offboarding',
+    OFFBOARD_PROTECTED_GROUPS: 'Super Admins',
+    OFFBOARD_INTAKE_PORT: String(intakePort),
+    OFFBOARD_HMAC_SECRETS: `rehearsal-hr=${secret}`,
+  };
+
+  await staging;
+  step('Setup: namespace, search attributes, Schedule (dist/worker/setup-temporal.js, as the compose setup service)');
+  await runToEnd('setup', process.execPath, [join(appDir, 'dist', 'worker', 'setup-temporal.js')], { cwd: appDir, env: appEnv, logDir });
+  log('namespace and search attributes are in place\n');
+
+  step('Okta emulator (the org) with a sample org');
+  await supervisor.start({
+    name: 'okta-emulator',
+    command: process.execPath,
+    args: ['--import', 'tsx', EMULATOR_CLI, '--port', String(emulatorPort), '--rate-limits', 'workforce', '--token', OKTA_TOKEN],
+    cwd: root,
+    ready: { line: /Okta emulator listening/ },
+  });
+  const admin = new EmulatorAdmin(`http://127.0.0.1:${emulatorPort}`);
+  const org = generateSampleOrg({ users: opts.users, seed: 7 });
+  await admin.seed(org);
+  if (opts.oktaLatencyMs > 0) await admin.addFault({ route: '*', latencyMs: opts.oktaLatencyMs });
+  const leavers = org.users.slice(0, opts.users).map((user) => user.id as string);
+  log(`seeded ${org.users.length} users; Okta answers after ${opts.oktaLatencyMs} ms, with Workforce rate limits\n`);
+
+  step('Two workers and the intake, from the staged build (node dist/...)');
+  const startWorker = (name: string) =>
+    supervisor.start({ name, command: process.execPath, args: [join(appDir, 'dist', 'worker', 'main.js')], cwd: appDir, env: appEnv, ready: { line: /Offboarding worker started/, timeoutMs: 90_000 } });
+  await Promise.all(WORKERS.map(startWorker));
+  await supervisor.start({ name: 'intake', command: process.execPath, args: [join(appDir, 'dist', 'client', 'intake', 'main.js')], cwd: appDir, env: appEnv });
+  const intakeUrl = `http://127.0.0.1:${intakePort}`;
+  await waitForHttp(`${intakeUrl}/healthz`, 60_000);
+  log(`workers ready; intake on ${intakeUrl}\n`);
+
+  const connection = await Connection.connect({ address: cluster.address });
+  const client = new Client({ connection, namespace: NAMESPACE });
+  cleanups.push(() => void connection.close());
+
+  step(`${opts.users} offboardings through the signed intake, with a rolling restart of the workers and kill -9 of history`);
+  const loadStarted = Date.now();
+  const accepted = new Set<string>();
+  let next = 0;
+  const submit = async (): Promise<void> => {
+    while (next < leavers.length) {
+      const index = next++;
+      const userId = leavers[index] as string;
+      if (await postHrEvent(intakeUrl, secret, userId, index)) accepted.add(userId);
+    }
+  };
+  const submitting = Promise.all(Array.from({ length: 8 }, submit));
+
+  const chaos: ChaosEvent[] = [];
+  const record = async (event: string, action: () => Promise<void>): Promise<void> => {
+    const atMs = Date.now() - loadStarted;
+    const open = await openRuns(client);
+    const began = Date.now();
+    await action();
+    chaos.push({ event, atMs, tookMs: Date.now() - began, openRuns: open });
+    log(`  ${event}: ${((Date.now() - began) / 1000).toFixed(1)}s, ${open} runs open when it began (${elapsed()})\n`);
+  };
+  while (accepted.size < Math.min(3, leavers.length)) await sleep(100);
+  for (const name of WORKERS) {
+    await record(`${name}: SIGTERM, drained and exited`, () => supervisor.stop(name, 'SIGTERM', 60_000));
+    await record(`${name}: started again`, async () => void (await startWorker(name)));
+  }
+  await record('temporal-history: kill -9', () => supervisor.stop('temporal-history', 'SIGKILL'));
+  await record('temporal-history: restarted', () => startTemporalService(supervisor, binaries.server, cluster, 'history'));
+  await submitting;
+  log(`intake accepted ${accepted.size} of ${leavers.length} (${elapsed()})\n`);
+
+  const deadline = Date.now() + opts.timeoutMs;
+  let lastReport = 0;
+  for (;;) {
+    const open = await openRuns(client);
+    if (open === 0) break;
+    if (Date.now() > deadline) {
+      log(`timed out with ${open} runs still open\n`);
+      break;
+    }
+    if (Date.now() - lastReport > 10_000) {
+      log(`  ${open} runs open (${elapsed()})\n`);
+      lastReport = Date.now();
+    }
+    await sleep(1000);
+  }
+  const loadMs = Date.now() - loadStarted;
+
+  step('Verification: every run completed, every leaver without access in the emulator');
+  const runs = await classify(client, leavers, accepted);
+  const residual = residualAccess(await admin.state(), leavers);
+  for (const detail of residual.details.slice(0, 20)) log(`  residual access: ${detail}\n`);
+
+  const durationMs = Date.now() - started;
+  const usage = supervisor.usage();
+  const table = new Table({ head: ['process', 'CPU s', 'peak RSS MB', 'restarts'], style: { head: [], border: [] } });
+  for (const entry of usage) table.push([entry.name, entry.cpuS.toFixed(1), entry.peakRssMb, entry.restarts]);
+  log(`${table.toString()}\n`);
+  const summary = new Table({ head: ['users', 'completed', 'failed', 'needs attention', 'stuck', 'lost', 'residual', 'offboarding makespan', 'rehearsal duration'], style: { head: [], border: [] } });
+  summary.push([opts.users, runs.completed, runs.failed, runs.needsAttention, runs.stuck, runs.lost, residual.count, `${(loadMs / 1000).toFixed(1)}s`, `${(durationMs / 1000).toFixed(1)}s`]);
+  log(`${summary.toString()}\n`);
+
+  const results = {
+    users: opts.users,
+    durationMs,
+    runs,
+    residual: { count: residual.count, userIds: residual.userIds },
+    services: usage.map(({ name, cpuS, peakRssMb }) => ({ name, cpuS, peakRssMb })),
+    makespanMs: loadMs,
+    events: chaos,
+    oktaLatencyMs: opts.oktaLatencyMs,
+    buildSeconds: binaries.buildSeconds,
+  };
+  mkdirSync(join(root, 'rehearsal-results'), { recursive: true });
+  writeFileSync(join(root, 'rehearsal-results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  log('wrote rehearsal-results/latest.json\n');
+  const passed = runs.completed === opts.users && runs.lost === 0 && residual.count === 0;
+  log(passed ? `PASSED: ${runs.completed} of ${opts.users} offboardings completed and verified, none lost.\n` : 'FAILED: see the counts above and the logs.\n');
+  return passed;
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  await runSupervised({ what: 'the rehearsal', workDirPrefix: 'offboarding-rehearsal-', keepLogs: opts.keepLogs, sampleUsage: true, log, elapsed }, ({ supervisor, workDir, cleanups }) => rehearse(supervisor, workDir, cleanups, opts));
+}
+
+// The chaos runs (scripts/chaos/) import the cluster helpers above without running a rehearsal.
+if (require.main === module) void main();
