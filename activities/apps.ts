@@ -2,7 +2,7 @@
 // leave with the group membership (Okta answers 403 E0000046 to unassigning them).
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OffboardingSnapshot } from '../workflows/definitions';
-import { callOkta, changeOkta, isNotFound, readAll, refusalReason, type ChangeResult } from './okta-errors';
+import { callOkta, changeOkta, isNotFound, readAll, refusalReason, type ChangeResult } from '../okta/errors';
 
 export type AppAssignment = OffboardingSnapshot['apps'][number];
 

@@ -2,7 +2,7 @@
 // user still holds. In Okta this removes the device's trust and binding; it erases no data.
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OffboardingSnapshot } from '../workflows/definitions';
-import { callOkta, changeOkta, goneIsDone, isNotFound, isOktaError, readAll, toTemporalFailure, type ChangeResult } from './okta-errors';
+import { callOkta, changeOkta, goneIsDone, isNotFound, isOktaError, readAll, toTemporalFailure, type ChangeResult } from '../okta/errors';
 
 export type DeviceSummary = Omit<OffboardingSnapshot['devices'][number], 'otherActiveUserIds'>;
 

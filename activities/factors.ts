@@ -1,7 +1,7 @@
 // MFA factors: listed for the snapshot, then all reset at once.
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OffboardingSnapshot } from '../workflows/definitions';
-import { callOkta, changeOkta, goneIsDone, isNotFound, readAll, type ChangeResult } from './okta-errors';
+import { callOkta, changeOkta, goneIsDone, isNotFound, readAll, type ChangeResult } from '../okta/errors';
 
 export type FactorSummary = OffboardingSnapshot['factors'][number];
 

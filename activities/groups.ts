@@ -3,7 +3,7 @@
 // puts the user on the rule's exclusion list, which rehire reports.
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OffboardingSnapshot } from '../workflows/definitions';
-import { callOkta, changeOkta, isNotFound, readAll, refusalReason, type ChangeResult } from './okta-errors';
+import { callOkta, changeOkta, isNotFound, readAll, refusalReason, type ChangeResult } from '../okta/errors';
 import { protectedGroupReason, type OffboardingPolicy } from './policy';
 
 export type GroupSummary = Omit<OffboardingSnapshot['groups'][number], 'ruleIds'>;

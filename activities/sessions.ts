@@ -1,6 +1,6 @@
 // Sessions, OAuth grants and refresh tokens: the access a person holds right now.
 import type { Client } from '@okta/okta-sdk-nodejs';
-import { callOkta, changeOkta, goneIsDone, isNotFound, readAll, type ChangeResult } from './okta-errors';
+import { callOkta, changeOkta, goneIsDone, isNotFound, readAll, type ChangeResult } from '../okta/errors';
 
 export function createSessionActivities(okta: Client) {
   return {

@@ -5,7 +5,7 @@ import type { Client } from '@okta/okta-sdk-nodejs';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { StepOutcome } from '../workflows/definitions';
-import { callOkta, isNotFound, isOktaError, toTemporalFailure } from './okta-errors';
+import { callOkta, isNotFound, isOktaError, toTemporalFailure } from '../okta/errors';
 import { protectedUserReason, type OffboardingPolicy } from './policy';
 
 export interface UserState {

@@ -1,9 +1,9 @@
 // Configuration of the intake and the `offboard` CLI, parsed and validated once at start-up.
 import { z } from 'zod';
-import type { OktaConfig } from '../activities/okta-client';
-import { oktaConfigFromEnv } from '../worker/config';
+import type { OktaConfig } from '../okta/client';
+import { oktaConfigFromEnv } from '../okta/config';
 import { isValidTimeZone } from './effective-date';
-import { temporalConfigFromEnv, type TemporalConfig } from './temporal';
+import { temporalConfigFromEnv, type TemporalConfig } from '../runs/temporal';
 
 /** One HR webhook secret; `name` is who signed (kept as `requestedBy` unless the body names a source). */
 export interface HmacSecret {

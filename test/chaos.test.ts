@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createOktaClient } from '../activities/okta-client';
+import { createOktaClient } from '../okta/client';
 import { buildIntake } from '../client/intake/server';
 import type { OktaEmulator } from '@okta-offboarding/okta-emulator';
 import { describeDiff } from '../tools/chaos/check';

@@ -3,7 +3,7 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOnce } from '../client/steering';
+import { startOnce } from '../runs/steering';
 import type { OffboardingReport, OffboardingStatus } from '../workflows/definitions';
 import { OffboardingHarness } from './support/offboarding';
 import { standardOrg } from './support/orgs';

@@ -1,9 +1,9 @@
 // The worker's configuration, parsed and validated once at start-up from the environment.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { OktaConfig } from '../activities/okta-client';
+import type { OktaConfig } from '../okta/client';
+import { oktaConfigFromEnv } from '../okta/config';
 import { DEFAULT_POLICY, type OffboardingPolicy } from '../activities/policy';
-import { temporalConfigFromEnv, type TemporalConfig } from '../client/temporal';
+import { temporalConfigFromEnv, type TemporalConfig } from '../runs/temporal';
 import { parseDuration } from '../workflows/definitions';
 import { DEFAULT_BUDGET, parseBucketTable, type OktaBudget } from './budget';
 
@@ -24,20 +24,6 @@ export interface WorkerConfig {
 const list = (value: string | undefined): string[] => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 const duration = (name: string) =>
   z.string().refine((value) => parseDuration(value) !== undefined, { message: `${name} must be a duration such as 72h, 3d, 30m or 0s` });
-
-/** Okta: an SSWS API token, or an OAuth 2.0 service app (private key JWT, least-privilege scopes). */
-export function oktaConfigFromEnv(env: NodeJS.ProcessEnv): OktaConfig {
-  const orgUrl = z.string().url({ message: 'OKTA_ORG_URL must be the org URL, e.g. https://acme.okta.com' }).parse(env.OKTA_ORG_URL);
-  if (env.OKTA_CLIENT_ID) {
-    const privateKey = env.OKTA_PRIVATE_KEY || (env.OKTA_PRIVATE_KEY_FILE ? readFileSync(env.OKTA_PRIVATE_KEY_FILE, 'utf8') : '');
-    if (!privateKey) throw new Error('OKTA_CLIENT_ID needs OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE');
-    const scopes = list(env.OKTA_SCOPES?.replace(/\s+/g, ','));
-    if (scopes.length === 0) throw new Error('OKTA_CLIENT_ID needs OKTA_SCOPES (space- or comma-separated)');
-    return { orgUrl, auth: { kind: 'service-app', clientId: env.OKTA_CLIENT_ID, privateKey, keyId: env.OKTA_KEY_ID || undefined, scopes } };
-  }
-  if (!env.OKTA_API_TOKEN) throw new Error('Set OKTA_API_TOKEN, or OKTA_CLIENT_ID with a private key for an OAuth service app');
-  return { orgUrl, auth: { kind: 'api-token', token: env.OKTA_API_TOKEN } };
-}
 
 export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const schema = z.object({

@@ -1,7 +1,7 @@
 // `npm run worker`: the offboarding worker process.
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { createOktaClient } from '../activities/okta-client';
-import { connectClient } from '../client/temporal';
+import { createOktaClient } from '../okta/client';
+import { connectClient } from '../runs/temporal';
 import { createLogger } from './logger';
 import { workerConfigFromEnv } from './config';
 import { ensurePollerSchedule } from './schedule';

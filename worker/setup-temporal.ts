@@ -6,7 +6,7 @@ import { Connection, type Client } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { connectClient, temporalConfigFromEnv, type TemporalConfig } from '../client/temporal';
+import { connectClient, temporalConfigFromEnv, type TemporalConfig } from '../runs/temporal';
 import { ensurePollerSchedule } from './schedule';
 import { parseDuration, SEARCH_ATTRIBUTE_KEYS } from '../workflows/definitions';
 

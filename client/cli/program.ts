@@ -7,11 +7,11 @@ import type { Client } from '@temporalio/client';
 import Table from 'cli-table3';
 import { Command, CommanderError, Option } from 'commander';
 import { ZodError } from 'zod';
-import { createOktaClient } from '../../activities/okta-client';
+import { createOktaClient } from '../../okta/client';
 import { parseDuration, PHASES, type OffboardingReport, type OffboardingRequest } from '../../workflows/definitions';
 import { cliConfigFromEnv, type CliConfig } from '../config';
 import { InvalidDateError, parseEffectiveAt } from '../effective-date';
-import { startOffboarding } from '../offboardings';
+import { startOffboarding } from '../../runs/offboardings';
 import { renderProgress, renderReport } from '../render';
 import {
   cancelRun,
@@ -28,8 +28,8 @@ import {
   wipeDevicesNow,
   type RunRef,
   type RunView,
-} from '../steering';
-import { runUrl } from '../temporal';
+} from '../../runs/steering';
+import { runUrl } from '../../runs/temporal';
 
 /** Exit codes, for scripts. */
 export const EXIT = {

@@ -1,7 +1,7 @@
 // `npm run intake`: the HTTP intake process (HR webhooks, steering, the Okta event hook).
-import { createOktaClient } from '../../activities/okta-client';
+import { createOktaClient } from '../../okta/client';
 import { intakeConfigFromEnv } from '../config';
-import { connectForSteering } from '../steering';
+import { connectForSteering } from '../../runs/steering';
 import { buildIntake } from './server';
 
 async function run(): Promise<void> {

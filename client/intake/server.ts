@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import { expediteUpdate, OffboardingEffectiveAt, OffboardingPhase, parseDuration, rescheduleUpdate, type OffboardingRequest } from '../../workflows/definitions';
 import type { IntakeConfig } from '../config';
 import { InvalidDateError, parseEffectiveAt } from '../effective-date';
-import { findRunByEventId, offboardingHandle, startOffboarding } from '../offboardings';
+import { findRunByEventId, offboardingHandle, startOffboarding } from '../../runs/offboardings';
 import {
   cancelRun,
   expediteRun,
@@ -21,7 +21,7 @@ import {
   startOnce,
   SteeringError,
   wipeDevicesNow,
-} from '../steering';
+} from '../../runs/steering';
 import * as schemas from './schemas';
 import { ReplayCache, SIGNATURE_HEADER, verifySignature } from './signature';
 

@@ -4,7 +4,7 @@
 // Adds what the chaos runs need on top: kill -9 / restart of a service, stop / start of PostgreSQL.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { temporalConfigFromEnv } from '../../client/temporal';
+import { temporalConfigFromEnv } from '../../runs/temporal';
 import { fromUrl, startThrowawayPostgres } from '../postgres';
 import { clusterSettings, runToEnd, startTemporalService, TEMPORAL_SERVICES } from '../rehearsal';
 import type { Supervisor } from '../supervisor/processes';

@@ -14,7 +14,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { isNotFound, readAll } from '../activities/okta-errors';
+import { isNotFound } from '../okta/errors';
 import {
   cancelSignal,
   expediteUpdate,
@@ -115,13 +115,6 @@ export async function resolveUserId(okta: OktaClient, user: string): Promise<str
     if (isNotFound(error)) throw new SteeringError('unknown-user', `Okta has no user ${wanted}`);
     throw new SteeringError('okta-unavailable', `Okta lookup of ${wanted} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-/** The Okta id of the offboarding group, given as an id or a name (read-only lookup by name). */
-export async function resolveGroupId(okta: OktaClient, group: string): Promise<string | undefined> {
-  if (/^00g[0-9A-Za-z]{17}$/.test(group)) return group;
-  const candidates = await readAll(await okta.groupApi.listGroups({ q: group }));
-  return candidates.find((candidate) => candidate.profile?.name === group)?.id;
 }
 
 export type StartOutcome = StartedRun & {
