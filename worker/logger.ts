@@ -2,9 +2,16 @@
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/worker';
 import pino from 'pino';
 
+/**
+ * Warnings the worker layout causes by design, logged at DEBUG: the per-bucket workers carry
+ * activities only, so the SDK warns once per bucket queue that it polls no workflow tasks.
+ */
+export const BY_DESIGN = [/^No workflows registered, not polling for workflow tasks/];
+
 export function createLogger(level: LogLevel): Logger {
   const base = pino({ level: level.toLowerCase() === 'trace' ? 'trace' : level.toLowerCase(), base: { service: 'offboarding-worker' } });
-  const write = (lvl: LogLevel, message: string, meta?: LogMetadata): void => {
+  const write = (requested: LogLevel, message: string, meta?: LogMetadata): void => {
+    const lvl = requested === 'WARN' && BY_DESIGN.some((pattern) => pattern.test(message)) ? 'DEBUG' : requested;
     const method = lvl === 'TRACE' ? 'trace' : lvl === 'DEBUG' ? 'debug' : lvl === 'INFO' ? 'info' : lvl === 'WARN' ? 'warn' : 'error';
     base[method](meta ?? {}, message);
   };
