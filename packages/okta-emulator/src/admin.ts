@@ -1,4 +1,4 @@
-// The emulator's own admin API under /__emulator/ (emulator-contract.md): reset, seed, state, requests, faults, rate limits.
+// The emulator's own admin API under /__emulator/ (docs/admin-api.md): reset, seed, state, requests, faults, rate limits.
 import { faultSchema, type FaultStore } from './faults';
 import type { SystemLog } from './logs';
 import { OktaOrg, SeedError } from './org';

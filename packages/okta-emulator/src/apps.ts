@@ -1,4 +1,4 @@
-// Apps: a user's app links, app users with USER/GROUP scope, assign and unassign (okta-api.md §5).
+// Apps: a user's app links, app users with USER/GROUP scope, assign and unassign (docs/okta-behaviour.md §10).
 import { createHash } from 'node:crypto';
 import { notFound, oktaError } from './errors';
 import type { AppRec, UserRec } from './org';

@@ -1,4 +1,4 @@
-// Devices: lists, device users, and the device lifecycle with its status rules (okta-api.md §8).
+// Devices: lists, device users, and the device lifecycle with its status rules (docs/okta-behaviour.md §12).
 import { createHash } from 'node:crypto';
 import { notFound, oktaError } from './errors';
 import type { DeviceRec, UserRec } from './org';

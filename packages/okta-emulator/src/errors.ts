@@ -1,4 +1,4 @@
-// Okta's error envelope and the error codes the emulator answers with (okta-api.md A.1).
+// Okta's error envelope and the error codes the emulator answers with (docs/okta-behaviour.md §1).
 import { randomBytes } from 'node:crypto';
 
 export const ERROR_CODES = {

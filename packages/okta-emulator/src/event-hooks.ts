@@ -1,4 +1,4 @@
-// Event hooks: CRUD, lifecycle, the one-time verification GET, and at-least-once delivery (okta-api.md §12).
+// Event hooks: CRUD, lifecycle, the one-time verification GET, and at-least-once delivery (docs/okta-behaviour.md §14).
 import { randomUUID } from 'node:crypto';
 import { notFound, oktaError } from './errors';
 import type { LogEvent } from './logs';

@@ -1,4 +1,4 @@
-// A user's MFA factors: list, unenroll one, reset all (okta-api.md §3).
+// A user's MFA factors: list, unenroll one, reset all (docs/okta-behaviour.md §8).
 import { notFound, oktaError } from './errors';
 import type { FactorRec, UserRec } from './org';
 import type { Ctx, Reply, Router } from './routing';

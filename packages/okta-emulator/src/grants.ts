@@ -1,4 +1,4 @@
-// A user's OAuth consent grants, clients and refresh tokens: list and revoke (okta-api.md §6).
+// A user's OAuth consent grants, clients and refresh tokens: list and revoke (docs/okta-behaviour.md §11).
 import { notFound } from './errors';
 import type { GrantRec, RefreshTokenRec, UserRec } from './org';
 import { limitParam, page, type Ctx, type Reply, type Router } from './routing';

@@ -1,4 +1,4 @@
-// Groups, memberships (with the OKTA_GROUP-only and rule-exclusion rules) and group rules (okta-api.md §4).
+// Groups, memberships (with the OKTA_GROUP-only and rule-exclusion rules) and group rules (docs/okta-behaviour.md §9).
 import { notFound, oktaError } from './errors';
 import type { LogTarget } from './logs';
 import { ID_PREFIX, newId, type GroupRec } from './org';

@@ -1,4 +1,4 @@
-// User lifecycle transitions (okta-api.md §7) and clearing a user's sessions (§2).
+// User lifecycle transitions (docs/okta-behaviour.md §6) and clearing a user's sessions (§7).
 import { randomBytes } from 'node:crypto';
 import { notFound, oktaError } from './errors';
 import type { UserRec } from './org';
@@ -66,7 +66,7 @@ function unlock(ctx: Ctx): Reply {
 
 function deactivate(ctx: Ctx): Reply {
   const user = requireUser(ctx);
-  // Deactivating a deactivated user answers 404 like the report in okta-sdk-java #721 (UNCONFIRMED).
+  // Deactivating a deactivated user answers 404 like the report in okta/okta-sdk-java#721 (docs/okta-behaviour.md §6).
   if (user.status === 'DEPROVISIONED') throw notFound(ctx.params['userId'] ?? user.id, 'User');
   if (user.transitioningToStatus === 'DEPROVISIONED') return { status: 200 };
   const prefer = String(ctx.headers['prefer'] ?? '').toLowerCase();

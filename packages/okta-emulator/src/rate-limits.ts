@@ -1,4 +1,4 @@
-// Per-minute rate-limit buckets (Workforce figures, okta-api.md §9), their windows, and the concurrency limit.
+// Per-minute rate-limit buckets (Workforce figures, docs/okta-behaviour.md §3), their windows, and the concurrency limit.
 import { z } from 'zod';
 import type { RateLimitBucket, RateLimitTable } from './types';
 
@@ -6,7 +6,7 @@ const ALL = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'];
 
 /**
  * The Workforce table. Rows sharing a name share one window (`groups` covers both `/groups` and `/groups/rules*`).
- * Sub-resources of a user fall in the user buckets by method (UNCONFIRMED, see README).
+ * Sub-resources of a user fall in the user buckets by method (an emulator choice, docs/okta-behaviour.md §3.2).
  */
 export function workforceTable(timeScale = 1): RateLimitTable {
   return {

@@ -31,6 +31,9 @@ export type Route = { method: string; pattern: string; scope: string; handler: H
 
 export type RouteMatch = { route: Route; params: Record<string, string> } | { methodNotAllowed: true } | undefined;
 
+/** A route as the emulator serves it: `pattern` has `:param` segments, `scope` is the OAuth scope it requires. */
+export type ServedRoute = Pick<Route, 'method' | 'pattern' | 'scope'>;
+
 /** Patterns like `/api/v1/users/:userId/groups`; literal segments win over parameters. */
 export class Router {
   private readonly bySegmentCount = new Map<number, Route[]>();
@@ -61,6 +64,18 @@ export class Router {
     }
     return pathMatched ? { methodNotAllowed: true } : undefined;
   }
+
+  /** Every route added, in a stable order (by pattern, then method). */
+  routes(): ServedRoute[] {
+    return [...this.bySegmentCount.values()]
+      .flat()
+      .map(({ method, pattern, scope }) => ({ method, pattern, scope }))
+      .sort((a, b) => (a.pattern === b.pattern ? compare(a.method, b.method) : compare(a.pattern, b.pattern)));
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function rank(segments: string[]): string {
@@ -90,7 +105,7 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
 
 /**
  * Parses `limit` with a default and a maximum. Unusable values fall back to the default: the list operations
- * declare no 400 in the spec, and what Okta does with `limit=-5` is UNCONFIRMED.
+ * declare no 400, and what Okta does with `limit=-5` is unknown (docs/okta-behaviour.md §4).
  */
 export function limitParam(ctx: Ctx, defaultLimit: number, max: number): number {
   const n = Number(ctx.query.get('limit') ?? '');

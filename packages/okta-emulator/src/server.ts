@@ -17,7 +17,7 @@ import { AccessTokens, issueToken } from './oauth';
 import { OktaOrg } from './org';
 import { RateLimiter, unlimitedTable, workforceTable, type Verdict } from './rate-limits';
 import { RequestLog } from './request-log';
-import { Router, type Ctx, type Reply } from './routing';
+import { Router, type Ctx, type Reply, type ServedRoute } from './routing';
 import { StateFile } from './state-file';
 import type { Org, RateLimitTable, RequestEntry } from './types';
 import { registerUserRoutes } from './users';
@@ -62,6 +62,11 @@ function buildRouter(): Router {
   registerLogRoutes(router);
   registerEventHookRoutes(router);
   return router;
+}
+
+/** The /api/v1 routes the emulator serves; each must have its operation in `contract/management.yaml`. */
+export function apiRoutes(): ServedRoute[] {
+  return buildRouter().routes();
 }
 
 /** A `.manage` scope also grants the matching `.read`. */

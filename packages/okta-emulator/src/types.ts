@@ -1,4 +1,4 @@
-// The emulator's public contract types (shared/emulator-contract.md): seed/state JSON, request log, faults, rate limits.
+// The emulator's public contract types (docs/admin-api.md): seed/state JSON, request log, faults, rate limits.
 
 export type UserStatus =
   | 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'RECOVERY' | 'PASSWORD_EXPIRED' | 'LOCKED_OUT'

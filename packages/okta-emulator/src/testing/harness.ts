@@ -1,10 +1,11 @@
-// Starts an in-process emulator whose every /api/v1 answer is checked against management.yaml, and real SDK clients for it.
+// Starts an in-process emulator whose every /api/v1 answer is checked against the OpenAPI contract
+// (contract/management.yaml), and real SDK clients for it.
 import * as okta from '@okta/okta-sdk-nodejs';
 import { EmulatorAdmin } from '../admin-client';
 import { startOktaEmulator, type OktaEmulator, type OktaEmulatorOptions } from '../server';
 import { validateResponse } from './openapi';
 
-// The SDK sends even 127.0.0.1 through HTTPS_PROXY when it is set (okta-api.md A.5).
+// The SDK sends even 127.0.0.1 through HTTPS_PROXY when it is set (docs/okta-behaviour.md §15.3).
 for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete process.env[name];
 
 export const TOKEN = 'test-token';

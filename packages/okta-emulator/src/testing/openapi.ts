@@ -1,7 +1,6 @@
-// Validates emulator answers against Okta's management.yaml: operation, declared status, and JSON body schema.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Validates emulator answers against the OpenAPI contract (contract/management.yaml, an extract of Okta's
+// management.yaml): operation, declared status, and JSON body schema.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -9,7 +8,7 @@ import { parse } from 'yaml';
 import type { ObservedResponse } from '../server';
 import { OPENAPI_ALLOWLIST, type AllowedAnswer } from './openapi-allowlist';
 
-const SPEC_PATH = join(__dirname, '../../../../../shared/okta-openapi/management.yaml');
+export const CONTRACT_PATH = join(__dirname, '../../contract/management.yaml');
 
 type Operation = { responses: Record<string, unknown> };
 type Spec = { paths: Record<string, Record<string, Operation>> };
@@ -17,18 +16,10 @@ type Template = { template: string; regex: RegExp; literals: number };
 
 let cached: { spec: Spec; ajv: Ajv; templates: Template[]; validators: Map<string, ValidateFunction> } | undefined;
 
-/** Parses the 3.4 MB YAML once per process, via a JSON copy in the temp dir keyed by the file's hash. */
+/** Parses the extract once per process. */
 function load(): NonNullable<typeof cached> {
   if (cached) return cached;
-  const text = readFileSync(SPEC_PATH, 'utf8');
-  const jsonCopy = join(tmpdir(), `okta-management-v2-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
-  let spec: Spec;
-  if (existsSync(jsonCopy)) {
-    spec = JSON.parse(readFileSync(jsonCopy, 'utf8')) as Spec;
-  } else {
-    spec = withoutExamples(parse(text, { maxAliasCount: -1 })) as Spec;
-    writeFileSync(jsonCopy, JSON.stringify(spec));
-  }
+  const spec = parse(readFileSync(CONTRACT_PATH, 'utf8')) as Spec;
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, validateFormats: true });
   addFormats(ajv);
   ajv.addSchema(spec as object, 'okta');
@@ -42,22 +33,6 @@ function load(): NonNullable<typeof cached> {
     .sort((a, b) => b.literals - a.literals);
   cached = { spec, ajv, templates, validators: new Map() };
   return cached;
-}
-
-/**
- * Drops `example(s)` (documentation only) and string-valued `$id`/`$schema` (they sit in examples of JSON Schema
- * documents, e.g. `http://{yourOktaDomain}/...`, and Ajv would try to register them as schema URIs).
- */
-function withoutExamples(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutExamples);
-  if (!node || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (k === 'example' || k === 'examples') continue;
-    if ((k === '$id' || k === '$schema') && typeof v === 'string') continue;
-    out[k] = withoutExamples(v);
-  }
-  return out;
 }
 
 function pointerEscape(s: string): string {
@@ -96,7 +71,7 @@ export function validateResponse(r: ObservedResponse): string[] {
     return b && typeof b.errorCode === 'string' && typeof b.errorSummary === 'string' && Array.isArray(b.errorCauses) ? [] : [`${label}: not an Okta error envelope`];
   };
   if (!found) {
-    return allowed(r, '(unknown)', 'undeclared', '') ? errorShape() : [`${label}: no operation in management.yaml`];
+    return allowed(r, '(unknown)', 'undeclared', '') ? errorShape() : [`${label}: no operation in the OpenAPI contract`];
   }
   const op = spec.paths[found.template]?.[r.method.toLowerCase()] as Operation;
   const opPointer = `/paths/${pointerEscape(found.template)}/${r.method.toLowerCase()}`;
