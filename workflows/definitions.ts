@@ -167,7 +167,7 @@ export interface RehireReport {
   notes: string[];
 }
 
-// Messages: names are part of the public contract (DESIGN.md section 4).
+// Messages: names are part of the public contract (docs/architecture.md section 4).
 export const cancelSignal = defineSignal<[{ requestedBy: string; reason?: string }]>('cancel');
 export const rehireSignal = defineSignal<[{ requestedBy: string }]>('rehire');
 export const wipeDevicesNowSignal = defineSignal<[{ requestedBy: string; reason?: string }]>('wipeDevicesNow');
@@ -187,7 +187,7 @@ export const DeviceWipeAt = defineSearchAttributeKey('DeviceWipeAt', SearchAttri
 /** Every custom search attribute the project registers (dev server `--search-attribute`, cluster setup). */
 export const SEARCH_ATTRIBUTE_KEYS = [OktaUserId, OffboardingPhase, OffboardingSource, OffboardingEventId, OffboardingEffectiveAt, DeviceWipeAt];
 
-// Run identity (DESIGN.md section 5).
+// Run identity (docs/architecture.md section 5).
 export const offboardWorkflowId = (userId: string): string => `offboard-${userId}`;
 export const rehireWorkflowId = (userId: string): string => `rehire-${userId}`;
 export const dryRunWorkflowId = (userId: string, nonce: string): string => `offboard-dryrun-${userId}-${nonce}`;

@@ -1,11 +1,8 @@
-// The System Log poller (DESIGN.md section 7), run by a Temporal Schedule every
+// The System Log poller (docs/architecture.md section 7), run by a Temporal Schedule every
 // OFFBOARD_POLL_INTERVAL: starts a run for each add to the offboarding group since the last poll.
 // It is the trigger for orgs without a public endpoint and the safety net behind the event hook.
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { OffboardingActivities } from '../activities';
-import type { GroupAdd } from '../activities/system-log';
-import { activityTaskQueue } from './definitions';
-import { BUCKET_OF } from './okta-calls';
+import { workflowInfo } from '@temporalio/workflow';
+import { OktaCalls, type CallBudget } from './okta-calls';
 
 export interface PollInput {
   /** The offboarding group, id or name. */
@@ -30,15 +27,11 @@ export interface PollResult {
  */
 const OVERLAP_MS = 5 * 60_000;
 
-function activitiesOn(name: keyof OffboardingActivities) {
-  const bucket = BUCKET_OF[name];
-  return proxyActivities<OffboardingActivities>({
-    taskQueue: bucket === 'worker' ? workflowInfo().taskQueue : activityTaskQueue(workflowInfo().taskQueue, bucket),
-    startToCloseTimeout: '1m',
-    scheduleToCloseTimeout: '10m',
-    retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['OffboardingGroupNotFound', 'OktaUnauthorized', 'OktaRequestRejected'] },
-  });
-}
+/**
+ * A poll runs every minute by default: a call that keeps failing gives up within 10 minutes, and the next poll
+ * reads the same events again. Its calls go at lock priority: each add it finds is someone to lock out.
+ */
+const POLL_BUDGET: CallBudget = { lockBudget: '10m', phaseBudget: '10m', retryInitialInterval: '1s', retryMaximumInterval: '30s', attemptTimeout: '1m' };
 
 /**
  * The cursor survives between scheduled runs as the run's result: a Schedule hands each run the
@@ -51,15 +44,16 @@ export async function pollOffboardingGroup(input: PollInput): Promise<PollResult
   const cursor = last?.cursor ?? input.startFrom;
   const handled = new Set((last?.recent ?? []).map((event) => event.uuid));
 
-  const groupId = await activitiesOn('resolveOffboardingGroup').resolveOffboardingGroup({ group: input.group });
+  const okta = new OktaCalls(POLL_BUDGET);
+  const groupId = await okta.call('resolveOffboardingGroup', 'lock', `Find the offboarding group ${input.group}`, { group: input.group });
   const since = new Date(Date.parse(cursor) - OVERLAP_MS).toISOString();
-  const adds: GroupAdd[] = await activitiesOn('readOffboardingGroupAdds').readOffboardingGroupAdds({ groupId, since });
+  const adds = await okta.call('readOffboardingGroupAdds', 'lock', `Read adds to group ${groupId} since ${since}`, { groupId, since });
 
   let started = 0;
-  const starter = activitiesOn('startOffboardingForEvent');
   for (const add of adds) {
     if (handled.has(add.uuid)) continue;
-    const run = await starter.startOffboardingForEvent({ add, group: input.group, taskQueue: workflowInfo().taskQueue });
+    const summary = `Start the offboarding run of ${add.userId} for event ${add.uuid}`;
+    const run = await okta.call('startOffboardingForEvent', 'lock', summary, { add, group: input.group, taskQueue: workflowInfo().taskQueue });
     if (run.created) started++;
   }
 

@@ -6,14 +6,16 @@ import { forEachLimited, type RunRecord } from './run-record';
 
 export const NOT_RESTORABLE = 'Sessions, OAuth tokens and MFA factors are not restorable: the person signs in again and re-enrolls their factors.';
 
-export async function restoreFromSnapshot(
-  okta: OktaCalls,
-  record: RunRecord,
-  policy: RunPolicy,
-  userId: string,
-  snapshot: OffboardingSnapshot | undefined,
-  notes: string[],
-): Promise<void> {
+export interface Rehire {
+  userId: string;
+  /** Absent when the run stopped before its snapshot, or no closed run left a report. */
+  snapshot: OffboardingSnapshot | undefined;
+  policy: RunPolicy;
+  /** What the report tells the operator (what is not restored, what an admin must do). */
+  notes: string[];
+}
+
+export async function restoreFromSnapshot(okta: OktaCalls, record: RunRecord, { userId, snapshot, policy, notes }: Rehire): Promise<void> {
   const userStep = record.begin('restoreUser', 'rehired');
   const user = await okta.call('restoreUser', 'revoke', `Restore user ${userId} (unsuspend or activate; Okta mails the person)`, { userId });
   record.add(userStep, { id: userId, kind: 'user', outcome: user.outcome, reason: user.reason ?? `${user.from} -> ${user.to}` });

@@ -1,8 +1,15 @@
-// The post-conditions of an offboarding (DESIGN.md section 3, step 10), read back from Okta.
-// Anything that still grants access is residue, reported item by item.
-import type { Residue } from './definitions';
+// The post-conditions of an offboarding (docs/architecture.md section 3, step 10), read back from
+// Okta: anything that still grants access is residue, reported item by item.
+import type { Phase, Residue } from './definitions';
 import type { OktaCalls } from './okta-calls';
-import { forEachLimited } from './run-record';
+import { forEachLimited, type RunRecord } from './run-record';
+
+/** Verification found access left: the run cannot end `completed`. */
+export class ResidueFound extends Error {
+  constructor(readonly residue: Residue[]) {
+    super(`${residue.length} item(s) still grant access: ${residue.map((item) => `${item.kind} ${item.id}`).join(', ')}`);
+  }
+}
 
 export interface ResidueQuery {
   userId: string;
@@ -46,4 +53,12 @@ export async function findResidue(okta: OktaCalls, { userId, expectDeleted, dele
     if (device) residue.push({ kind: 'device', id: deviceId, detail: `device still exists (${device.status})` });
   });
   return residue.sort((a, b) => `${a.kind}${a.id}`.localeCompare(`${b.kind}${b.id}`));
+}
+
+/** One verification step: records what is left, and throws `ResidueFound` if anything is. */
+export async function verifyStep(okta: OktaCalls, record: RunRecord, step: string, phase: Phase, query: ResidueQuery): Promise<void> {
+  const verification = record.begin(step, phase);
+  const residue = await findResidue(okta, query);
+  record.finish(verification, residue.length ? 'failed' : 'done', residue.length ? `${residue.length} item(s) left` : 'no access left');
+  if (residue.length) throw new ResidueFound(residue);
 }
