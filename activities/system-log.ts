@@ -3,9 +3,9 @@
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { resolveGroupId } from '../okta/lookups';
-import { startOnce } from '../runs/steering';
 import { callOkta, readAll } from '../okta/errors';
+import { resolveGroupId } from '../okta/lookups';
+import { startOnce } from '../runs/offboardings';
 
 export interface GroupAdd {
   uuid: string;

@@ -1,14 +1,15 @@
 // Reads of the project's own Temporal runs (no Okta call), for rehire after a run closed.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { offboardWorkflowId, type OffboardingReport } from '../workflows/definitions';
+import { offboardingHandle } from '../runs/offboardings';
+import type { OffboardingReport } from '../workflows/definitions';
 
 export function createTemporalRunActivities(temporal: Client | undefined) {
   return {
     /** The report of the person's last closed offboarding run, if it returned one. */
     async getLastOffboarding({ userId }: { userId: string }): Promise<Pick<OffboardingReport, 'workflowId' | 'snapshot'> | undefined> {
       if (!temporal) throw ApplicationFailure.nonRetryable('The worker has no Temporal client for rehire lookups');
-      const handle = temporal.workflow.getHandle(offboardWorkflowId(userId));
+      const handle = offboardingHandle(temporal, userId);
       try {
         const description = await handle.describe();
         if (description.status.name === 'RUNNING') {
@@ -19,7 +20,7 @@ export function createTemporalRunActivities(temporal: Client | undefined) {
           });
         }
         if (description.status.name !== 'COMPLETED') return undefined;
-        const report = (await handle.result()) as OffboardingReport;
+        const report = await handle.result();
         return { workflowId: report.workflowId, snapshot: report.snapshot };
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return undefined;

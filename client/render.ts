@@ -2,13 +2,23 @@
 import Table from 'cli-table3';
 import { PHASES, type OffboardingReport, type OffboardingStatus, type Phase, type RehireReport, type StepRecord } from '../workflows/definitions';
 
+export interface RenderOptions {
+  /** cli-table3's colours (header and border); off by default, so a pipe or a log file gets plain text. */
+  color?: boolean;
+}
+
+/** A table with a rule under the header and none between rows, in colour only when asked. */
+export function newTable(head: string[], { color = false }: RenderOptions = {}, layout: Table.TableConstructorOptions = {}): Table.Table {
+  return new Table({ ...layout, head, style: { compact: true, ...(color ? {} : { head: [], border: [] }) } });
+}
+
 const OUTCOME_MARK: Record<StepRecord['outcome'], string> = { done: 'done', skipped: 'skipped', failed: 'FAILED', 'not-needed': 'not needed' };
 
 /** The runbook's phases in order, for "phase 5/10" progress (terminal and side phases excluded). */
 const RUNBOOK: Phase[] = PHASES.filter((phase) => !['needs-attention', 'completed', 'cancelled', 'rehired', 'failed'].includes(phase));
 
-function stepsTable(steps: StepRecord[]): string {
-  const table = new Table({ head: ['step', 'phase', 'outcome', 'items', 'detail'], wordWrap: true, colWidths: [24, 22, 12, 8, 60] });
+function stepsTable(steps: StepRecord[], options: RenderOptions): string {
+  const table = newTable(['step', 'phase', 'outcome', 'items', 'detail'], options, { wordWrap: true, colWidths: [24, 22, 12, 8, 60] });
   for (const step of steps) {
     const skipped = step.items.filter((item) => item.outcome === 'skipped').map((item) => `${item.id}: ${item.reason ?? ''}`);
     const failed = step.items.filter((item) => item.outcome === 'failed').map((item) => `${item.id}: ${item.reason ?? ''}`);
@@ -18,20 +28,20 @@ function stepsTable(steps: StepRecord[]): string {
   return table.toString();
 }
 
-export function renderReport(report: OffboardingReport): string {
+export function renderReport(report: OffboardingReport, options: RenderOptions = {}): string {
   const lines = [
     `Offboarding of ${report.userId}: ${report.outcome.toUpperCase()}`,
     `  run ${report.workflowId}, ${report.source} (${report.requestedBy}, ${report.correlationId}), reason: ${report.reason}`,
     `  ${report.startedAt} -> ${report.finishedAt}${report.deviceWipeAt ? `, devices after ${report.deviceWipeAt}` : ''}`,
   ];
   if (report.error) lines.push(`  error: ${report.error.type}: ${report.error.message}`);
-  lines.push(stepsTable(report.steps));
+  lines.push(stepsTable(report.steps, options));
   if (report.snapshot) {
     const s = report.snapshot;
     lines.push(`Snapshot (${s.takenAt}): ${s.groups.length} groups, ${s.apps.length} apps, ${s.factors.length} factors, ${s.devices.length} devices, ${s.oauthClientIds.length} OAuth clients`);
   }
   if (report.plan) {
-    const plan = new Table({ head: ['phase', 'planned change', 'item'] });
+    const plan = newTable(['phase', 'planned change', 'item'], options);
     for (const action of report.plan) plan.push([action.phase, action.step, action.itemId ?? '']);
     lines.push('Plan (dry run, nothing changed):', plan.toString());
   }
@@ -41,8 +51,8 @@ export function renderReport(report: OffboardingReport): string {
   return lines.join('\n');
 }
 
-export function renderRehireReport(report: RehireReport): string {
-  return [`Rehire of ${report.userId} (from ${report.fromWorkflowId ?? 'no earlier run'})`, stepsTable(report.steps), ...report.notes.map((note) => `Note: ${note}`)].join('\n');
+export function renderRehireReport(report: RehireReport, options: RenderOptions = {}): string {
+  return [`Rehire of ${report.userId} (from ${report.fromWorkflowId ?? 'no earlier run'})`, stepsTable(report.steps, options), ...report.notes.map((note) => `Note: ${note}`)].join('\n');
 }
 
 /** One line of progress, e.g. `[####------] 4/10 revoking  removeGroupMembership 2/4`. */

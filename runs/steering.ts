@@ -1,6 +1,6 @@
 // Steering offboarding runs, shared by the `offboard` CLI and the HTTP intake: resolve a person to
-// their Okta id, start at most one run per event and person, send the messages of DESIGN.md
-// section 4, and turn Temporal's answers into errors a caller can act on.
+// their Okta id, send the run's messages (cancel, rehire, wipe-now, expedite, reschedule, retry),
+// read its status, and turn Temporal's answers into errors a caller can act on.
 import type { Client as OktaClient } from '@okta/okta-sdk-nodejs';
 import {
   Client as TemporalClient,
@@ -26,13 +26,11 @@ import {
   statusQuery,
   wipeDevicesNowSignal,
   type OffboardingReport,
-  type OffboardingRequest,
   type OffboardingStatus,
   type Phase,
 } from '../workflows/definitions';
 import type { offboardUser } from '../workflows/offboard-user';
 import type { rehireUser } from '../workflows/rehire-user';
-import { findRunByEventId, startOffboarding, type StartedRun } from './offboardings';
 import type { TemporalConfig } from './temporal';
 
 /** A steering failure with the HTTP status the intake answers and the exit code the CLI uses. */
@@ -81,9 +79,9 @@ export function isTemporalUnavailable(error: unknown): boolean {
 }
 
 /** Maps what Temporal threw to a SteeringError where there is one; anything else is rethrown as is. */
-function steeringFailure(error: unknown, workflowId: string): unknown {
+function steeringFailure(error: unknown): unknown {
   if (error instanceof SteeringError) return error;
-  if (error instanceof WorkflowNotFoundError) return new SteeringError('no-run', `No open offboarding run ${workflowId}`);
+  if (error instanceof WorkflowNotFoundError) return new SteeringError('no-run', `No open offboarding run ${error.workflowId}`);
   if (error instanceof WorkflowUpdateFailedError) {
     return new SteeringError('not-accepted', error.cause?.message ?? error.message);
   }
@@ -91,11 +89,12 @@ function steeringFailure(error: unknown, workflowId: string): unknown {
   return error;
 }
 
-async function steer<T>(workflowId: string, action: () => Promise<T>): Promise<T> {
+/** Runs a call to Temporal, throwing a SteeringError where the failure has one. */
+export async function steer<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    throw steeringFailure(error, workflowId);
+    throw steeringFailure(error);
   }
 }
 
@@ -117,32 +116,10 @@ export async function resolveUserId(okta: OktaClient, user: string): Promise<str
   }
 }
 
-export type StartOutcome = StartedRun & {
-  /** `event`: an earlier delivery of the same event already made this run (open or closed); nothing was started. */
-  existing?: 'event';
-  status?: string;
-};
-
-/**
- * Starts the person's run unless the event already made one (DESIGN.md section 5): an HR retry
- * after a rescinded, cancelled offboarding must not offboard the person. Visibility is eventually
- * consistent, so a retry racing the first delivery can miss it here; the workflow id rule
- * (`offboard-<userId>`, USE_EXISTING) still lands both on the one open run.
- */
-export async function startOnce(temporal: Client, taskQueue: string, request: OffboardingRequest): Promise<StartOutcome> {
-  try {
-    const earlier = await findRunByEventId(temporal, request.correlationId);
-    if (earlier) return { workflowId: earlier.workflowId, runId: earlier.runId, created: false, existing: 'event', status: earlier.status };
-    return await startOffboarding(temporal, taskQueue, request);
-  } catch (error) {
-    throw steeringFailure(error, offboardWorkflowId(request.userId));
-  }
-}
-
 /** The person's open run; `no-run` when they have none or it has ended. */
 export async function openRun(temporal: Client, userId: string): Promise<WorkflowHandle<typeof offboardUser> & RunRef> {
   const workflowId = offboardWorkflowId(userId);
-  return steer(workflowId, async () => {
+  return steer(async () => {
     const description = await temporal.workflow.getHandle(workflowId).describe();
     if (description.status.name !== 'RUNNING') {
       throw new SteeringError('no-run', `The offboarding run ${workflowId} has ended (${description.status.name.toLowerCase()})`);
@@ -159,31 +136,31 @@ export interface Requester {
 
 export async function cancelRun(temporal: Client, userId: string, input: Requester): Promise<RunRef> {
   const run = await openRun(temporal, userId);
-  await steer(run.workflowId, () => run.signal(cancelSignal, input));
+  await steer(() => run.signal(cancelSignal, input));
   return { workflowId: run.workflowId, runId: run.runId };
 }
 
 export async function wipeDevicesNow(temporal: Client, userId: string, input: Requester): Promise<RunRef> {
   const run = await openRun(temporal, userId);
-  await steer(run.workflowId, () => run.signal(wipeDevicesNowSignal, input));
+  await steer(() => run.signal(wipeDevicesNowSignal, input));
   return { workflowId: run.workflowId, runId: run.runId };
 }
 
 export async function expediteRun(temporal: Client, userId: string, input: Requester): Promise<RunRef & { phase: Phase }> {
   const run = await openRun(temporal, userId);
-  const result = await steer(run.workflowId, () => run.executeUpdate(expediteUpdate, { args: [input] }));
+  const result = await steer(() => run.executeUpdate(expediteUpdate, { args: [input] }));
   return { workflowId: run.workflowId, runId: run.runId, phase: result.phase };
 }
 
 export async function rescheduleRun(temporal: Client, userId: string, input: { effectiveAt: string; requestedBy: string }): Promise<RunRef & { effectiveAt: string }> {
   const run = await openRun(temporal, userId);
-  const result = await steer(run.workflowId, () => run.executeUpdate(rescheduleUpdate, { args: [input] }));
+  const result = await steer(() => run.executeUpdate(rescheduleUpdate, { args: [input] }));
   return { workflowId: run.workflowId, runId: run.runId, effectiveAt: result.effectiveAt };
 }
 
 export async function retryRun(temporal: Client, userId: string, input: { requestedBy: string }): Promise<RunRef & { phase: Phase }> {
   const run = await openRun(temporal, userId);
-  const result = await steer(run.workflowId, () => run.executeUpdate(retryUpdate, { args: [input] }));
+  const result = await steer(() => run.executeUpdate(retryUpdate, { args: [input] }));
   return { workflowId: run.workflowId, runId: run.runId, phase: result.phase };
 }
 
@@ -193,7 +170,7 @@ export async function retryRun(temporal: Client, userId: string, input: { reques
  */
 export async function rehire(temporal: Client, taskQueue: string, userId: string, requestedBy: string): Promise<RunRef & { via: 'signal' | 'rehireUser' }> {
   const workflowId = offboardWorkflowId(userId);
-  return steer(workflowId, async () => {
+  return steer(async () => {
     const description = await temporal.workflow.getHandle(workflowId).describe();
     if (description.status.name === 'RUNNING') {
       try {
@@ -241,7 +218,7 @@ async function closedReport(handle: WorkflowHandle<typeof offboardUser>): Promis
 /** The person's latest offboarding run, open or closed. */
 export async function runStatus(temporal: Client, userId: string): Promise<RunView> {
   const workflowId = offboardWorkflowId(userId);
-  return steer(workflowId, async () => {
+  return steer(async () => {
     const description = await temporal.workflow.getHandle(workflowId).describe();
     const handle = temporal.workflow.getHandle<typeof offboardUser>(workflowId, description.runId);
     const view: RunView = { workflowId, runId: description.runId, runStatus: description.status.name };
@@ -264,7 +241,7 @@ export async function followRun(
   const handle = temporal.workflow.getHandle<typeof offboardUser>(run.workflowId, run.runId);
   let last = '';
   for (;;) {
-    const description = await steer(run.workflowId, () => handle.describe());
+    const description = await steer(() => handle.describe());
     const status = await handle.query(statusQuery).catch(() => undefined);
     if (status) {
       const step = status.steps.at(-1);

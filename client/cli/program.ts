@@ -4,15 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Client as OktaClient } from '@okta/okta-sdk-nodejs';
 import type { Client } from '@temporalio/client';
-import Table from 'cli-table3';
 import { Command, CommanderError, Option } from 'commander';
 import { ZodError } from 'zod';
 import { createOktaClient } from '../../okta/client';
 import { parseDuration, PHASES, type OffboardingReport, type OffboardingRequest } from '../../workflows/definitions';
 import { cliConfigFromEnv, type CliConfig } from '../config';
 import { InvalidDateError, parseEffectiveAt } from '../effective-date';
-import { startOffboarding } from '../../runs/offboardings';
-import { renderProgress, renderReport } from '../render';
+import { startOnce } from '../../runs/offboardings';
+import { newTable, renderProgress, renderReport, type RenderOptions } from '../render';
 import {
   cancelRun,
   connectForSteering,
@@ -57,6 +56,18 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Colour in tables; `wantsColor` decides it for a real stdout. Off when unset. */
+  color?: boolean;
+}
+
+/**
+ * Colour only on a terminal, as Node reads the environment: FORCE_COLOR (unless `0` or `false`)
+ * turns it on anywhere, else NO_COLOR (any non-empty value) or TERM=dumb turns it off.
+ */
+export function wantsColor(env: NodeJS.ProcessEnv, isTerminal: boolean): boolean {
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  if (env.NO_COLOR || env.TERM === 'dumb') return false;
+  return isTerminal;
 }
 
 class CliFailure extends Error {
@@ -98,6 +109,10 @@ class Session {
     return `cli:${this.io.env.OFFBOARD_OPERATOR || userInfo().username}`;
   }
 
+  get render(): RenderOptions {
+    return { color: this.io.color ?? false };
+  }
+
   url(run: Partial<RunRef> & { workflowId: string }): string {
     return runUrl(this.config.temporal, run.workflowId, run.runId);
   }
@@ -133,9 +148,9 @@ function duration(name: string) {
 const outcomeLine = (view: RunView): string =>
   view.report ? `${view.workflowId} ended ${view.report.outcome}` : `${view.workflowId} ended (${view.runStatus.toLowerCase()})`;
 
-function viewLines(view: RunView): string[] {
+function viewLines(view: RunView, render: RenderOptions): string[] {
   if (view.status) return [`${view.workflowId} is open (${view.status.phase})`, renderProgress(view.status)];
-  return view.report ? [renderReport(view.report)] : [outcomeLine(view)];
+  return view.report ? [renderReport(view.report, render)] : [outcomeLine(view)];
 }
 
 export function buildProgram(io: CliIo, session: Session): Command {
@@ -170,7 +185,7 @@ export function buildProgram(io: CliIo, session: Session): Command {
         ...(options.deleteAfter ? { deleteAfter: options.deleteAfter } : {}),
         ...(options.dryRun ? { dryRun: true } : {}),
       };
-      const started = await steering(() => startOffboarding(session.temporal, session.config.temporal.taskQueue, request));
+      const started = await startOnce(session.temporal, session.config.temporal.taskQueue, request);
       const headline = started.created ? `Started ${started.workflowId}${options.dryRun ? ' (dry run)' : ''}` : `${started.workflowId} was already open: no new run`;
       if (!options.wait) return session.print({ ...started, userId }, [headline]);
       if (!session.json()) io.out(`${headline}\nTemporal UI: ${session.url(started)}`);
@@ -185,7 +200,7 @@ export function buildProgram(io: CliIo, session: Session): Command {
         }),
       );
       if (session.json()) io.out(JSON.stringify({ ...started, userId, url: session.url(started), runStatus: view.runStatus, report: view.report }, null, 2));
-      else io.out(view.report ? renderReport(view.report) : outcomeLine(view));
+      else io.out(view.report ? renderReport(view.report, session.render) : outcomeLine(view));
       if (!isSuccess(view.report, view.runStatus)) throw new CliFailure(EXIT.failed, outcomeLine(view));
     });
 
@@ -194,7 +209,7 @@ export function buildProgram(io: CliIo, session: Session): Command {
     .description('the person’s latest run: its progress while open, its report once closed')
     .action(async (user: string) => {
       const view = await steering(async () => runStatus(session.temporal, await withUser(user)));
-      session.print({ ...view }, viewLines(view));
+      session.print({ ...view }, viewLines(view, session.render));
     });
 
   program
@@ -260,7 +275,7 @@ export function buildProgram(io: CliIo, session: Session): Command {
       const rows = await steering(() => listRuns(session.temporal, query, options.limit));
       const withUrls = rows.map((row) => ({ ...row, url: session.url(row) }));
       if (session.json()) return io.out(JSON.stringify(withUrls, null, 2));
-      const table = new Table({ head: ['workflow', 'phase', 'source', 'status', 'started', 'effective at'] });
+      const table = newTable(['workflow', 'phase', 'source', 'status', 'started', 'effective at'], session.render);
       for (const row of rows) table.push([row.workflowId, row.phase ?? '', row.source ?? '', row.status, row.startTime, row.effectiveAt ?? '']);
       const { uiUrl, namespace } = session.config.temporal;
       io.out([table.toString(), `${rows.length} run(s). Temporal UI: ${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`].join('\n'));

@@ -1,15 +1,16 @@
 // The HTTP intake: the signed HR webhook and steering routes, the Okta event hook, health and the
-// OpenAPI document. Every start goes through `startOffboarding` (one run per person); bad input
-// gets a 4xx JSON `{ error, message }` and starts nothing.
+// OpenAPI document. Routes validate and map; run semantics (one run per event and person, a new HR
+// date moving a scheduled run) are the runs layer's. Bad input gets a 4xx JSON `{ error, message }`
+// and starts nothing.
 import { timingSafeEqual } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import type { Client as OktaClient } from '@okta/okta-sdk-nodejs';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { expediteUpdate, OffboardingEffectiveAt, OffboardingPhase, parseDuration, rescheduleUpdate, type OffboardingRequest } from '../../workflows/definitions';
+import { parseDuration } from '../../workflows/definitions';
 import type { IntakeConfig } from '../config';
 import { InvalidDateError, parseEffectiveAt } from '../effective-date';
-import { findRunByEventId, offboardingHandle, startOffboarding } from '../../runs/offboardings';
+import { startOnce, startOrReschedule } from '../../runs/offboardings';
 import {
   cancelRun,
   expediteRun,
@@ -18,7 +19,6 @@ import {
   rescheduleRun,
   resolveUserId,
   runStatus,
-  startOnce,
   SteeringError,
   wipeDevicesNow,
 } from '../../runs/steering';
@@ -196,49 +196,19 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     if (event.deviceWipeDelay !== undefined && parseDuration(event.deviceWipeDelay) === undefined) {
       throw new HttpError(400, 'invalid-duration', `deviceWipeDelay must be a duration such as 72h or 3d; got ${JSON.stringify(event.deviceWipeDelay)}`);
     }
-    // An event already seen on any run, open or closed, is answered with that run: an HR retry
-    // after a rescinded (cancelled) offboarding must not offboard the person.
-    const earlier = await findRunByEventId(temporal, event.eventId);
-    if (earlier) return reply.code(202).send({ workflowId: earlier.workflowId, runId: earlier.runId, created: false });
-    const userId = await resolveUserId(okta, event.user);
     const requestedBy = event.source ?? request.signer;
-    const offboarding: OffboardingRequest = {
-      userId,
+    const run = await startOrReschedule(temporal, okta, taskQueue, {
+      user: event.user,
       reason: event.reason ?? `Termination event ${event.eventId} from ${requestedBy}`,
       source: 'hr',
       requestedBy,
       correlationId: event.eventId,
       ...(effectiveAt ? { effectiveAt } : {}),
       ...(event.deviceWipeDelay ? { deviceWipeDelay: event.deviceWipeDelay } : {}),
-    };
-    const started = await startOffboarding(temporal, taskQueue, offboarding);
-    const rescheduledTo = started.created || !effectiveAt ? undefined : await moveScheduledRun(userId, effectiveAt, requestedBy);
-    return reply.code(202).send({ ...started, ...(rescheduledTo ? { rescheduledTo } : {}) });
+    });
+    const { workflowId, runId, created, rescheduledTo } = run;
+    return reply.code(202).send({ workflowId, runId, created, ...(rescheduledTo ? { rescheduledTo } : {}) });
   });
-
-  /**
-   * A new HR event for a person whose run waits in `scheduled` for another date moves it (or ends
-   * the wait when the new date has passed). A run past `scheduled` is left alone.
-   */
-  async function moveScheduledRun(userId: string, effectiveAt: string, requestedBy: string): Promise<string | undefined> {
-    const handle = offboardingHandle(temporal, userId);
-    // The search attributes, not the status query: they hold the date from the start on, before
-    // the run's first workflow task has set its timer.
-    const { typedSearchAttributes } = await handle.describe();
-    const waitingUntil = typedSearchAttributes.get(OffboardingEffectiveAt)?.getTime();
-    if (typedSearchAttributes.get(OffboardingPhase) !== 'scheduled' || waitingUntil === undefined) return undefined;
-    if (waitingUntil <= Date.now() || waitingUntil === Date.parse(effectiveAt)) return undefined;
-    try {
-      if (Date.parse(effectiveAt) > Date.now()) {
-        return (await handle.executeUpdate(rescheduleUpdate, { args: [{ effectiveAt, requestedBy }] })).effectiveAt;
-      }
-      await handle.executeUpdate(expediteUpdate, { args: [{ requestedBy, reason: `New HR event with effective date ${effectiveAt}` }] });
-      return new Date().toISOString();
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) return undefined; // it left `scheduled` meanwhile
-      throw error;
-    }
-  }
 
   const steeringRoute = { preValidation: [signed(true), parseJson] };
   const user = (request: FastifyRequest<{ Params: UserParams }>) => resolveUserId(okta, request.params.user);
@@ -263,7 +233,7 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     runStatus(temporal, await user(request)),
   );
 
-  // Okta event hook (okta-api.md section 12).
+  // The Okta event hook (docs/cli-and-intake.md): the verification challenge, then deliveries.
   app.get('/okta/event-hook', { schema: schemas.hookVerificationSchema, preValidation: [oktaHook] }, async (request) => ({
     verification: request.headers['x-okta-verification-challenge'] as string,
   }));
