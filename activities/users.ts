@@ -1,5 +1,5 @@
 // User reads and lifecycle transitions. Okta lifecycle calls are not idempotent: each activity
-// reads the status first (okta-api.md section 7), counts "already there" as done, and re-reads
+// reads the status first (packages/okta-emulator/docs/okta-behaviour.md section 6), counts "already there" as done, and re-reads
 // when Okta answers 400 E0000001 because the status moved between the read and the write.
 import type { Client } from '@okta/okta-sdk-nodejs';
 import { ApplicationFailure } from '@temporalio/common';

@@ -1,4 +1,4 @@
-// The one place Okta errors become Temporal failures (DESIGN.md section 6).
+// The one place Okta errors become Temporal failures (docs/architecture.md section 6).
 import type { StepOutcome } from '../workflows/definitions';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 

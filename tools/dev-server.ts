@@ -12,7 +12,7 @@ import type { SupervisedChild, Supervisor } from './supervisor/processes';
 
 /**
  * `matching.useNewMatcher` makes the server honour activity priorities (lock-phase calls first);
- * without it server 1.29.1 ignores `priorityKey` (temporal-notes.md). SQLite pragmas keep a
+ * without it server 1.29.1 ignores `priorityKey` (docs/deployment.md). SQLite pragmas keep a
  * layoff-sized run fast.
  */
 export function devServerArgs(): string[] {

@@ -1,4 +1,4 @@
-// The Okta budget (DESIGN.md section 6): Okta's rate limits are org-wide, so they are enforced on
+// The Okta budget (docs/architecture.md section 6): Okta's rate limits are org-wide, so they are enforced on
 // the Temporal side for all workers together. Each bucket has its own activity task queue whose
 // rate the Temporal server enforces across every worker (`maxTaskQueueActivitiesPerSecond`); every
 // activity makes one Okta call on its happy path, so activities per second are Okta calls per
@@ -15,7 +15,7 @@ export interface OktaBudget {
   concurrency: Record<OktaBucket, number>;
 }
 
-/** Okta's Workforce per-minute limits (okta-api.md section 9). */
+/** Okta's Workforce per-minute limits (packages/okta-emulator/docs/okta-behaviour.md section 3). */
 export const WORKFORCE_LIMITS: Record<OktaBucket, number> = {
   'users-get': 2000,
   'users-update': 600,

@@ -1,4 +1,4 @@
-// The intake's request signature (DESIGN.md section 7): `Offboard-Signature: t=<unix>,v1=<hex>[,v1=<hex>]`,
+// The intake's request signature (docs/architecture.md section 7): `Offboard-Signature: t=<unix>,v1=<hex>[,v1=<hex>]`,
 // HMAC-SHA256 over `<t>.<METHOD>.<path with query>.<raw body>` with any configured secret.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { HmacSecret } from '../config';

@@ -1,5 +1,5 @@
 // The end-of-scenario check: every person's final Okta state (GET /__emulator/state) against what
-// their run's outcome and report promise, and the run counts of DESIGN.md section 10.
+// their run's outcome and report promise, and the run counts of docs/architecture.md section 10.
 //   completed  -> DEPROVISIONED, no OKTA_GROUP, no USER app, no factor, grant, token or session,
 //                 every device gone unless the report kept it as shared with an ACTIVE user
 //   cancelled  -> as far as the run got: what the report's steps say was removed is gone, and
@@ -84,7 +84,7 @@ function stepOf(report: OffboardingReport, step: string): StepRecord | undefined
 const sameSet = (a: string[], b: string[]): boolean => a.length === b.length && [...a].sort().every((value, index) => value === [...b].sort()[index]);
 const minus = (a: string[], b: Set<string>): string[] => a.filter((value) => !b.has(value));
 
-/** The outcome DESIGN.md section 4's precedence gives for the messages a run received: the first cancel or rehire wins. */
+/** The outcome the precedence of docs/architecture.md section 4 gives for the messages a run received: the first cancel or rehire wins. */
 export function expectedOutcome(messages: AppliedMessage[]): 'completed' | 'cancelled' | 'rehired' {
   const stop = messages.find((message) => message.name === 'cancel' || message.name === 'rehire' || message.name === 'temporal-cancel');
   if (!stop) return 'completed';

@@ -136,7 +136,7 @@ export function appEnv(options: AppEnvOptions): NodeJS.ProcessEnv {
 }
 
 export async function startEmulator(timeScale: number): Promise<{ emulator: OktaEmulator; admin: EmulatorAdmin }> {
-  // The SDK sends even 127.0.0.1 through HTTPS_PROXY when it is set (okta-api.md A.5).
+  // The SDK sends even 127.0.0.1 through HTTPS_PROXY when it is set (packages/okta-emulator/docs/okta-behaviour.md section 15).
   for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete process.env[name];
   const emulator = await startOktaEmulator({ port: 0, host: '127.0.0.1', rateLimits: 'workforce', timeScale, token: OKTA_TOKEN });
   return { emulator, admin: new EmulatorAdmin(emulator.url) };
