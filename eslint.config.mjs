@@ -5,6 +5,7 @@
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
 const nodeBuiltins = builtinModules.flatMap((name) => [name, `node:${name}`]);
 
@@ -16,36 +17,95 @@ const workflowCode = '^(\\.\\./)+workflows(?!/definitions$)(/.*)?$';
 /** What each product layer may not import, and why. */
 const layers = {
   workflows: [
-    { regex: folders('activities'), allowTypeImports: true, message: 'workflows/ imports activity types only: activities run outside the sandbox, through proxyActivities.' },
-    { regex: folders('okta|runs|worker|client'), message: 'workflows/ may not import okta/, runs/, worker/ or client/: workflow code runs in the deterministic sandbox and does no I/O.' },
+    {
+      regex: folders('activities'),
+      allowTypeImports: true,
+      message: 'workflows/ imports activity types only: activities run outside the sandbox, through proxyActivities.',
+    },
+    {
+      regex: folders('okta|runs|worker|client'),
+      message:
+        'workflows/ may not import okta/, runs/, worker/ or client/: workflow code runs in the deterministic sandbox and does no I/O.',
+    },
   ],
   okta: [
-    { regex: workflowCode, message: 'okta/ may import workflows/definitions only: the Okta layer sits beneath the activities, not beside the workflow code.' },
-    { regex: folders('activities|runs|worker|client'), message: 'okta/ may not import activities/, runs/, worker/ or client/: they are built on the Okta layer, not under it.' },
+    {
+      regex: workflowCode,
+      message:
+        'okta/ may import workflows/definitions only: the Okta layer sits beneath the activities, not beside the workflow code.',
+    },
+    {
+      regex: folders('activities|runs|worker|client'),
+      message:
+        'okta/ may not import activities/, runs/, worker/ or client/: they are built on the Okta layer, not under it.',
+    },
   ],
   runs: [
-    { regex: workflowCode, allowTypeImports: true, message: 'runs/ imports workflow functions as types only (to type handles): workflow code runs in the worker’s sandbox.' },
-    { regex: folders('activities|worker|client'), message: 'runs/ may not import activities/, worker/ or client/: the runs layer sits beneath the CLI and intake, beside the worker.' },
+    {
+      regex: workflowCode,
+      allowTypeImports: true,
+      message:
+        'runs/ imports workflow functions as types only (to type handles): workflow code runs in the worker’s sandbox.',
+    },
+    {
+      regex: folders('activities|worker|client'),
+      message:
+        'runs/ may not import activities/, worker/ or client/: the runs layer sits beneath the CLI and intake, beside the worker.',
+    },
   ],
   activities: [
-    { regex: workflowCode, message: 'activities/ may import workflows/definitions only: activities are the Okta calls workflows make, not workflow code.' },
-    { regex: folders('worker|client'), message: 'activities/ may not import worker/ or client/: the worker hosts the activities, and the CLI and intake only start and steer runs.' },
+    {
+      regex: workflowCode,
+      message:
+        'activities/ may import workflows/definitions only: activities are the Okta calls workflows make, not workflow code.',
+    },
+    {
+      regex: folders('worker|client'),
+      message:
+        'activities/ may not import worker/ or client/: the worker hosts the activities, and the CLI and intake only start and steer runs.',
+    },
   ],
   worker: [
-    { regex: workflowCode, allowTypeImports: true, message: 'worker/ imports workflow code as types only: it loads workflows by path, into the sandbox.' },
-    { regex: folders('client'), message: 'worker/ may not import client/: the CLI and intake are separate processes beside the worker.' },
+    {
+      regex: workflowCode,
+      allowTypeImports: true,
+      message: 'worker/ imports workflow code as types only: it loads workflows by path, into the sandbox.',
+    },
+    {
+      regex: folders('client'),
+      message: 'worker/ may not import client/: the CLI and intake are separate processes beside the worker.',
+    },
   ],
   client: [
-    { regex: workflowCode, allowTypeImports: true, message: 'client/ imports workflow functions as types only: workflow code runs in the worker’s sandbox.' },
-    { regex: folders('activities'), allowTypeImports: true, message: 'client/ imports activity types only: activities run in the worker; the CLI and intake go through runs/.' },
-    { regex: folders('worker'), message: 'client/ may not import worker/: the CLI and intake start and steer runs through runs/, they do not host workers.' },
+    {
+      regex: workflowCode,
+      allowTypeImports: true,
+      message: 'client/ imports workflow functions as types only: workflow code runs in the worker’s sandbox.',
+    },
+    {
+      regex: folders('activities'),
+      allowTypeImports: true,
+      message:
+        'client/ imports activity types only: activities run in the worker; the CLI and intake go through runs/.',
+    },
+    {
+      regex: folders('worker'),
+      message:
+        'client/ may not import worker/: the CLI and intake start and steer runs through runs/, they do not host workers.',
+    },
   ],
 };
 
 /** No product layer imports development tools, tests or the Okta emulator (only tests, the demo and the benchmark start it). */
 const productOnly = (layer) => [
-  { regex: folders('tools|test|packages'), message: `${layer}/ may not import tools/, test/ or packages/: product code stands apart from development code.` },
-  { regex: '^@okta-offboarding/okta-emulator(/.*)?$', message: `${layer}/ may not import the Okta emulator: product code talks to Okta through @okta/okta-sdk-nodejs only.` },
+  {
+    regex: folders('tools|test|packages'),
+    message: `${layer}/ may not import tools/, test/ or packages/: product code stands apart from development code.`,
+  },
+  {
+    regex: '^@okta-offboarding/okta-emulator(/.*)?$',
+    message: `${layer}/ may not import the Okta emulator: product code talks to Okta through @okta/okta-sdk-nodejs only.`,
+  },
 ];
 
 const layerRules = Object.entries(layers).map(([layer, patterns]) => ({
@@ -54,7 +114,13 @@ const layerRules = Object.entries(layers).map(([layer, patterns]) => ({
     '@typescript-eslint/no-restricted-imports': [
       'error',
       {
-        paths: layer === 'workflows' ? nodeBuiltins.map((name) => ({ name, message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' })) : [],
+        paths:
+          layer === 'workflows'
+            ? nodeBuiltins.map((name) => ({
+                name,
+                message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.',
+              }))
+            : [],
         patterns: [...patterns, ...productOnly(layer)],
       },
     ],
@@ -62,7 +128,9 @@ const layerRules = Object.entries(layers).map(([layer, patterns]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.demo/', 'bench-results/', 'rehearsal-results/', 'chaos-results/', '**/bin/'] },
+  {
+    ignores: ['node_modules/', 'dist/', '.demo/', 'bench-results/', 'rehearsal-results/', 'chaos-results/', '**/bin/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -80,6 +148,16 @@ export default tseslint.config(
   ...layerRules,
   {
     files: ['**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearInterval: 'readonly', setInterval: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearInterval: 'readonly',
+        setInterval: 'readonly',
+      },
+    },
   },
+  // Layout is prettier's (npm run format); no lint rule argues with it.
+  prettier,
 );

@@ -11,7 +11,15 @@ export default defineConfig({
     hookTimeout: 120_000,
     reporters: ['default'],
     projects: [
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/layoff.test.ts'], sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/layoff.test.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
       'packages/okta-emulator',
       { extends: true, test: { name: 'layoff', include: ['test/layoff.test.ts'], sequence: { groupOrder: 1 } } },
     ],

@@ -2,13 +2,26 @@
 // user still holds. In Okta this removes the device's trust and binding; it erases no data.
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OffboardingSnapshot } from '../workflows/definitions';
-import { callOkta, changeOkta, goneIsDone, isNotFound, isOktaError, readAll, toTemporalFailure, type ChangeResult } from '../okta/errors';
+import {
+  callOkta,
+  changeOkta,
+  goneIsDone,
+  isNotFound,
+  isOktaError,
+  readAll,
+  toTemporalFailure,
+  type ChangeResult,
+} from '../okta/errors';
 
 export type DeviceSummary = Omit<OffboardingSnapshot['devices'][number], 'otherActiveUserIds'>;
 
 export function createDeviceActivities(okta: Client) {
   async function getDevice({ deviceId }: { deviceId: string }): Promise<{ id: string; status: string } | undefined> {
-    const device = await callOkta('getDevice', () => okta.deviceApi.getDevice({ deviceId }), (error) => (isNotFound(error) ? null : undefined));
+    const device = await callOkta(
+      'getDevice',
+      () => okta.deviceApi.getDevice({ deviceId }),
+      (error) => (isNotFound(error) ? null : undefined),
+    );
     return device ? { id: deviceId, status: String(device.status) } : undefined;
   }
 
@@ -16,20 +29,30 @@ export function createDeviceActivities(okta: Client) {
     getDevice,
 
     async listUserDevices({ userId }: { userId: string }): Promise<DeviceSummary[]> {
-      const devices = await callOkta('listUserDevices', async () => readAll(await okta.userApi.listUserDevices({ userId })), (error) =>
-        isNotFound(error) ? [] : undefined,
+      const devices = await callOkta(
+        'listUserDevices',
+        async () => readAll(await okta.userApi.listUserDevices({ userId })),
+        (error) => (isNotFound(error) ? [] : undefined),
       );
       return devices
         .filter((entry) => entry.device?.id)
-        .map((entry) => ({ id: String(entry.device?.id), platform: String(entry.device?.profile?.platform ?? ''), status: String(entry.device?.status ?? '') }));
+        .map((entry) => ({
+          id: String(entry.device?.id),
+          platform: String(entry.device?.profile?.platform ?? ''),
+          status: String(entry.device?.status ?? ''),
+        }));
     },
 
     /** Other ACTIVE users holding the device: a shared device is kept. */
     async listOtherDeviceUsers({ deviceId, userId }: { deviceId: string; userId: string }): Promise<string[]> {
-      const holders = await callOkta('listOtherDeviceUsers', async () => readAll(await okta.deviceApi.listDeviceUsers({ deviceId })), (error) =>
-        isNotFound(error) ? [] : undefined,
+      const holders = await callOkta(
+        'listOtherDeviceUsers',
+        async () => readAll(await okta.deviceApi.listDeviceUsers({ deviceId })),
+        (error) => (isNotFound(error) ? [] : undefined),
       );
-      return holders.filter((holder) => holder.user?.id !== userId && holder.user?.status === 'ACTIVE').map((holder) => String(holder.user?.id));
+      return holders
+        .filter((holder) => holder.user?.id !== userId && holder.user?.status === 'ACTIVE')
+        .map((holder) => String(holder.user?.id));
     },
 
     /** ACTIVE or SUSPENDED -> DEACTIVATED; a 400 E0000001 means it moved meanwhile, so re-read. */
@@ -41,7 +64,8 @@ export function createDeviceActivities(okta: Client) {
         if (isNotFound(error)) return { outcome: 'not-needed', reason: 'device already deleted' };
         if (isOktaError(error, 400, 'E0000001')) {
           const device = await getDevice({ deviceId });
-          if (!device || device.status === 'DEACTIVATED') return { outcome: 'not-needed', reason: `device already ${device ? 'DEACTIVATED' : 'deleted'}` };
+          if (!device || device.status === 'DEACTIVATED')
+            return { outcome: 'not-needed', reason: `device already ${device ? 'DEACTIVATED' : 'deleted'}` };
         }
         throw toTemporalFailure(error, 'deactivateDevice');
       }

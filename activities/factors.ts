@@ -9,8 +9,10 @@ export function createFactorActivities(okta: Client) {
   return {
     /** Ids, types, providers and statuses only: factor profiles hold phone numbers and emails. */
     async listFactors({ userId }: { userId: string }): Promise<FactorSummary[]> {
-      const factors = await callOkta('listFactors', async () => readAll(await okta.userFactorApi.listFactors({ userId })), (error) =>
-        isNotFound(error) ? [] : undefined,
+      const factors = await callOkta(
+        'listFactors',
+        async () => readAll(await okta.userFactorApi.listFactors({ userId })),
+        (error) => (isNotFound(error) ? [] : undefined),
       );
       return factors.map((factor) => ({
         id: String(factor.id),

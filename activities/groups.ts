@@ -16,7 +16,9 @@ export function createGroupActivities(okta: Client, policy: OffboardingPolicy) {
   return {
     /** checking: the user's groups, and whether one of them protects the user. */
     async listUserGroups({ userId }: { userId: string }): Promise<{ groups: GroupSummary[]; protectedBy?: string }> {
-      const groups = await callOkta('listUserGroups', async () => readAll(await okta.userApi.listUserGroups({ userId })));
+      const groups = await callOkta('listUserGroups', async () =>
+        readAll(await okta.userApi.listUserGroups({ userId })),
+      );
       const summaries = groups.map((group) => ({
         id: String(group.id),
         name: String(group.profile?.name ?? ''),
@@ -28,27 +30,40 @@ export function createGroupActivities(okta: Client, policy: OffboardingPolicy) {
     /** snapshot: the group rules that assign any of these groups (rule-managed memberships). */
     async listGroupRules({ groupIds }: { groupIds: string[] }): Promise<GroupRuleSummary[]> {
       const wanted = new Set(groupIds);
-      const rules = await callOkta('listGroupRules', async () => readAll(await okta.groupApi.listGroupRules({ limit: 200 })));
+      const rules = await callOkta('listGroupRules', async () =>
+        readAll(await okta.groupApi.listGroupRules({ limit: 200 })),
+      );
       return rules
-        .map((rule) => ({ id: String(rule.id), groupIds: (rule.actions?.assignUserToGroups?.groupIds ?? []).map(String) }))
+        .map((rule) => ({
+          id: String(rule.id),
+          groupIds: (rule.actions?.assignUserToGroups?.groupIds ?? []).map(String),
+        }))
         .filter((rule) => rule.groupIds.some((id) => wanted.has(id)));
     },
 
     async removeGroupMembership({ groupId, userId }: { groupId: string; userId: string }): Promise<ChangeResult> {
-      return changeOkta('removeGroupMembership', () => okta.groupApi.unassignUserFromGroup({ groupId, userId }), (error) => {
-        if (isNotFound(error)) return { outcome: 'not-needed', reason: 'membership already gone' };
-        const refused = refusalReason(error);
-        return refused ? { outcome: 'skipped', reason: refused } : undefined;
-      });
+      return changeOkta(
+        'removeGroupMembership',
+        () => okta.groupApi.unassignUserFromGroup({ groupId, userId }),
+        (error) => {
+          if (isNotFound(error)) return { outcome: 'not-needed', reason: 'membership already gone' };
+          const refused = refusalReason(error);
+          return refused ? { outcome: 'skipped', reason: refused } : undefined;
+        },
+      );
     },
 
     /** rehire: PUT is idempotent in Okta (re-adding a member answers 204). */
     async addGroupMembership({ groupId, userId }: { groupId: string; userId: string }): Promise<ChangeResult> {
-      return changeOkta('addGroupMembership', () => okta.groupApi.assignUserToGroup({ groupId, userId }), (error) => {
-        if (isNotFound(error)) return { outcome: 'skipped', reason: 'group no longer exists' };
-        const refused = refusalReason(error);
-        return refused ? { outcome: 'skipped', reason: refused } : undefined;
-      });
+      return changeOkta(
+        'addGroupMembership',
+        () => okta.groupApi.assignUserToGroup({ groupId, userId }),
+        (error) => {
+          if (isNotFound(error)) return { outcome: 'skipped', reason: 'group no longer exists' };
+          const refused = refusalReason(error);
+          return refused ? { outcome: 'skipped', reason: refused } : undefined;
+        },
+      );
     },
   };
 }

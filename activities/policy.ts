@@ -22,7 +22,10 @@ export const DEFAULT_POLICY: OffboardingPolicy = {
 const normalise = (value: string): string => value.trim().toLowerCase();
 
 /** Why this user is protected, or undefined. Compares ids and logins; logins never leave the activity. */
-export function protectedUserReason(policy: OffboardingPolicy, user: { id: string; login?: string }): string | undefined {
+export function protectedUserReason(
+  policy: OffboardingPolicy,
+  user: { id: string; login?: string },
+): string | undefined {
   const listed = new Set(policy.protectedUsers.map(normalise));
   if (listed.has(normalise(user.id)) || (user.login !== undefined && listed.has(normalise(user.login)))) {
     return `user ${user.id} is on the protected-users list`;
@@ -30,7 +33,10 @@ export function protectedUserReason(policy: OffboardingPolicy, user: { id: strin
   return undefined;
 }
 
-export function protectedGroupReason(policy: OffboardingPolicy, groups: Array<{ id: string; name: string }>): string | undefined {
+export function protectedGroupReason(
+  policy: OffboardingPolicy,
+  groups: Array<{ id: string; name: string }>,
+): string | undefined {
   const listed = new Set(policy.protectedGroups.map(normalise));
   const hit = groups.find((group) => listed.has(normalise(group.id)) || listed.has(normalise(group.name)));
   return hit ? `member of protected group ${hit.id} (${hit.name})` : undefined;

@@ -18,7 +18,12 @@ export function createSystemLogActivities(okta: Client, temporal: TemporalClient
     /** The offboarding group's id; OFFBOARD_OKTA_GROUP may be a name (read-only lookup). */
     async resolveOffboardingGroup({ group }: { group: string }): Promise<string> {
       const id = await callOkta('listGroups', () => resolveGroupId(okta, group));
-      if (!id) throw ApplicationFailure.create({ type: 'OffboardingGroupNotFound', message: `Okta has no group ${group}`, nonRetryable: true });
+      if (!id)
+        throw ApplicationFailure.create({
+          type: 'OffboardingGroupNotFound',
+          message: `Okta has no group ${group}`,
+          nonRetryable: true,
+        });
       return id;
     },
 

@@ -7,7 +7,11 @@ import type { OffboardingReport } from '../workflows/definitions';
 export function createTemporalRunActivities(temporal: Client | undefined) {
   return {
     /** The report of the person's last closed offboarding run, if it returned one. */
-    async getLastOffboarding({ userId }: { userId: string }): Promise<Pick<OffboardingReport, 'workflowId' | 'snapshot'> | undefined> {
+    async getLastOffboarding({
+      userId,
+    }: {
+      userId: string;
+    }): Promise<Pick<OffboardingReport, 'workflowId' | 'snapshot'> | undefined> {
       if (!temporal) throw ApplicationFailure.nonRetryable('The worker has no Temporal client for rehire lookups');
       const handle = offboardingHandle(temporal, userId);
       try {

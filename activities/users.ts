@@ -26,9 +26,17 @@ const GONE = 'DELETED';
 
 export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
   async function readUser(userId: string): Promise<UserState | undefined> {
-    const user = await callOkta('getUser', () => okta.userApi.getUser({ userId }), (error) => (isNotFound(error) ? null : undefined));
+    const user = await callOkta(
+      'getUser',
+      () => okta.userApi.getUser({ userId }),
+      (error) => (isNotFound(error) ? null : undefined),
+    );
     if (!user?.id) return undefined;
-    return { id: user.id, status: String(user.status), transitioningToStatus: user.transitioningToStatus ? String(user.transitioningToStatus) : undefined };
+    return {
+      id: user.id,
+      status: String(user.status),
+      transitioningToStatus: user.transitioningToStatus ? String(user.transitioningToStatus) : undefined,
+    };
   }
 
   /** The status a transition must start from: the caller's fresh read on the first attempt, else a new read. */
@@ -40,7 +48,13 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
   }
 
   /** Runs a transition; on 400 E0000001 (status moved under us) re-reads and lets `decide` judge again. */
-  async function transition(operation: string, userId: string, from: string, call: () => Promise<unknown>, target: string): Promise<LifecycleResult> {
+  async function transition(
+    operation: string,
+    userId: string,
+    from: string,
+    call: () => Promise<unknown>,
+    target: string,
+  ): Promise<LifecycleResult> {
     try {
       await call();
       return { outcome: 'done', from, to: target };
@@ -58,10 +72,19 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
   return {
     /** checking: the user exists and is not protected. Unknown user: non-retryable `UserNotFound`. */
     async getUser({ userId }: { userId: string }): Promise<UserState & { protectedBy?: string }> {
-      const user = await callOkta('getUser', () => okta.userApi.getUser({ userId }), (error) => {
-        if (isNotFound(error)) throw ApplicationFailure.create({ type: 'UserNotFound', message: `Okta has no user ${userId}`, nonRetryable: true });
-        return undefined;
-      });
+      const user = await callOkta(
+        'getUser',
+        () => okta.userApi.getUser({ userId }),
+        (error) => {
+          if (isNotFound(error))
+            throw ApplicationFailure.create({
+              type: 'UserNotFound',
+              message: `Okta has no user ${userId}`,
+              nonRetryable: true,
+            });
+          return undefined;
+        },
+      );
       const id = String(user.id);
       return {
         id,
@@ -89,19 +112,36 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
           return { outcome: 'not-needed', from, to: from, reason: `user is already ${from}` };
         case 'STAGED':
         case 'PROVISIONED':
-          return { outcome: 'not-needed', from, to: from, reason: `user is ${from}: never activated, cannot sign in; deactivation follows` };
+          return {
+            outcome: 'not-needed',
+            from,
+            to: from,
+            reason: `user is ${from}: never activated, cannot sign in; deactivation follows`,
+          };
         default:
           // LOCKED_OUT, PASSWORD_EXPIRED, RECOVERY: Okta refuses suspend; unlocking first would let the
           // person in. Sessions and tokens are revoked next and the account is deactivated in this run.
-          return { outcome: 'skipped', from, to: from, reason: `Okta allows suspend only from ACTIVE; user is ${from}: sessions and tokens are revoked and deactivation follows` };
+          return {
+            outcome: 'skipped',
+            from,
+            to: from,
+            reason: `Okta allows suspend only from ACTIVE; user is ${from}: sessions and tokens are revoked and deactivation follows`,
+          };
       }
     },
 
     /** deactivating: any status -> DEPROVISIONED, without mailing the admin. */
     async deactivateUser({ userId, knownStatus }: { userId: string; knownStatus?: string }): Promise<LifecycleResult> {
       const from = await currentStatus(userId, knownStatus);
-      if (from === 'DEPROVISIONED' || from === GONE) return { outcome: 'not-needed', from, to: from, reason: `user is already ${from}` };
-      return transition('deactivateUser', userId, from, () => okta.userApi.deactivateUser({ userId, sendEmail: false }), 'DEPROVISIONED');
+      if (from === 'DEPROVISIONED' || from === GONE)
+        return { outcome: 'not-needed', from, to: from, reason: `user is already ${from}` };
+      return transition(
+        'deactivateUser',
+        userId,
+        from,
+        () => okta.userApi.deactivateUser({ userId, sendEmail: false }),
+        'DEPROVISIONED',
+      );
     },
 
     /** awaiting-deletion: DEPROVISIONED -> deleted (Okta's first DELETE on another status only deactivates). */
@@ -109,7 +149,13 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
       let from = await currentStatus(userId);
       if (from === GONE) return { outcome: 'not-needed', from, to: GONE, reason: 'user already deleted' };
       if (from !== 'DEPROVISIONED') {
-        await transition('deactivateUser', userId, from, () => okta.userApi.deactivateUser({ userId, sendEmail: false }), 'DEPROVISIONED');
+        await transition(
+          'deactivateUser',
+          userId,
+          from,
+          () => okta.userApi.deactivateUser({ userId, sendEmail: false }),
+          'DEPROVISIONED',
+        );
         from = 'DEPROVISIONED';
       }
       return transition('deleteUser', userId, from, () => okta.userApi.deleteUser({ userId, sendEmail: false }), GONE);
@@ -125,12 +171,22 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
         case 'SUSPENDED':
           return transition('unsuspendUser', userId, from, () => okta.userApi.unsuspendUser({ userId }), 'ACTIVE');
         case 'DEPROVISIONED': {
-          const result = await transition('activateUser', userId, from, () => okta.userApi.activateUser({ userId, sendEmail: true }), 'ACTIVE');
+          const result = await transition(
+            'activateUser',
+            userId,
+            from,
+            () => okta.userApi.activateUser({ userId, sendEmail: true }),
+            'ACTIVE',
+          );
           const now = await readUser(userId);
           return { ...result, to: now?.transitioningToStatus ?? now?.status ?? result.to };
         }
         case GONE:
-          throw ApplicationFailure.create({ type: 'UserNotFound', message: `Okta has no user ${userId}: it was deleted and cannot be restored`, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'UserNotFound',
+            message: `Okta has no user ${userId}: it was deleted and cannot be restored`,
+            nonRetryable: true,
+          });
         default:
           return { outcome: 'not-needed', from, to: from, reason: `user is ${from}` };
       }

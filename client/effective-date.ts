@@ -29,7 +29,8 @@ function zoneOffsetMs(instant: number, timeZone: string): number {
     minute: '2-digit',
     second: '2-digit',
   }).formatToParts(new Date(instant));
-  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((candidate) => candidate.type === type)?.value);
+  const part = (type: Intl.DateTimeFormatPartTypes) =>
+    Number(parts.find((candidate) => candidate.type === type)?.value);
   const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
   return wall - Math.floor(instant / 1000) * 1000;
 }
@@ -78,7 +79,9 @@ export function parseEffectiveAt(text: string, timeZone: string): string {
     return formatInZone(startOfDayIn(year, month, day, timeZone), timeZone);
   }
   if (!WITH_OFFSET.test(value) || !Number.isFinite(Date.parse(value))) {
-    throw new InvalidDateError(`effectiveAt must be ISO-8601 with an offset (2026-12-31T17:00:00+01:00) or a date (2026-12-31); got ${JSON.stringify(value)}`);
+    throw new InvalidDateError(
+      `effectiveAt must be ISO-8601 with an offset (2026-12-31T17:00:00+01:00) or a date (2026-12-31); got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

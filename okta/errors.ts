@@ -11,7 +11,8 @@ interface OktaErrorShape {
   message?: string;
 }
 
-const shape = (error: unknown): OktaErrorShape => (typeof error === 'object' && error !== null ? (error as OktaErrorShape) : {});
+const shape = (error: unknown): OktaErrorShape =>
+  typeof error === 'object' && error !== null ? (error as OktaErrorShape) : {};
 
 export function oktaStatus(error: unknown): number | undefined {
   const status = Number(shape(error).status);
@@ -57,7 +58,9 @@ export function toTemporalFailure(error: unknown, operation: string): Applicatio
     const limit = headers?.get('x-rate-limit-limit');
     const reset = Number(headers?.get('x-rate-limit-reset'));
     const delayMs =
-      limit === '0' || !Number.isFinite(reset) ? jitter(250, 750) : Math.max(reset * 1000 - Date.now(), 0) + jitter(50, 450);
+      limit === '0' || !Number.isFinite(reset)
+        ? jitter(250, 750)
+        : Math.max(reset * 1000 - Date.now(), 0) + jitter(50, 450);
     return ApplicationFailure.create({
       type: 'OktaRateLimited',
       message,
@@ -67,16 +70,34 @@ export function toTemporalFailure(error: unknown, operation: string): Applicatio
     });
   }
   if (status === undefined || status >= 500) {
-    return ApplicationFailure.create({ type: 'OktaUnavailable', message, details: [{ status, code: code ?? shape(error).code }] });
+    return ApplicationFailure.create({
+      type: 'OktaUnavailable',
+      message,
+      details: [{ status, code: code ?? shape(error).code }],
+    });
   }
   if (status === 401) {
-    return ApplicationFailure.create({ type: 'OktaUnauthorized', message, nonRetryable: true, details: [{ status, code }] });
+    return ApplicationFailure.create({
+      type: 'OktaUnauthorized',
+      message,
+      nonRetryable: true,
+      details: [{ status, code }],
+    });
   }
-  return ApplicationFailure.create({ type: 'OktaRequestRejected', message, nonRetryable: true, details: [{ status, code }] });
+  return ApplicationFailure.create({
+    type: 'OktaRequestRejected',
+    message,
+    nonRetryable: true,
+    details: [{ status, code }],
+  });
 }
 
 /** Runs one Okta call; any error leaves as a Temporal failure unless `handle` turns it into a result. */
-export async function callOkta<T>(operation: string, call: () => Promise<T>, handle?: (error: unknown) => T | undefined): Promise<T> {
+export async function callOkta<T>(
+  operation: string,
+  call: () => Promise<T>,
+  handle?: (error: unknown) => T | undefined,
+): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -103,13 +124,23 @@ export interface ChangeResult {
 }
 
 /** Runs one Okta change: `done` when it succeeds, or what `handle` makes of a known error. */
-export function changeOkta(operation: string, call: () => Promise<unknown>, handle?: (error: unknown) => ChangeResult | undefined): Promise<ChangeResult> {
-  return callOkta<ChangeResult>(operation, async () => {
-    await call();
-    return { outcome: 'done' };
-  }, handle);
+export function changeOkta(
+  operation: string,
+  call: () => Promise<unknown>,
+  handle?: (error: unknown) => ChangeResult | undefined,
+): Promise<ChangeResult> {
+  return callOkta<ChangeResult>(
+    operation,
+    async () => {
+      await call();
+      return { outcome: 'done' };
+    },
+    handle,
+  );
 }
 
 /** 404 on a removal: the thing is already gone, which is what we wanted. */
-export const goneIsDone = (what: string) => (error: unknown): ChangeResult | undefined =>
-  isNotFound(error) ? { outcome: 'not-needed', reason: `${what} already gone` } : undefined;
+export const goneIsDone =
+  (what: string) =>
+  (error: unknown): ChangeResult | undefined =>
+    isNotFound(error) ? { outcome: 'not-needed', reason: `${what} already gone` } : undefined;

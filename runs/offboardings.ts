@@ -40,8 +40,14 @@ function summaryOf(request: OffboardingRequest): string {
  * (a person can leave again after a rehire). The raw start call says whether it created the run,
  * which the SDK's `start()` does not.
  */
-export async function startOffboarding(client: Client, taskQueue: string, request: OffboardingRequest): Promise<StartedRun> {
-  const workflowId = request.dryRun ? dryRunWorkflowId(request.userId, randomUUID().slice(0, 8)) : offboardWorkflowId(request.userId);
+export async function startOffboarding(
+  client: Client,
+  taskQueue: string,
+  request: OffboardingRequest,
+): Promise<StartedRun> {
+  const workflowId = request.dryRun
+    ? dryRunWorkflowId(request.userId, randomUUID().slice(0, 8))
+    : offboardWorkflowId(request.userId);
   const converter = client.options.loadedDataConverter;
   const response = await client.workflowService.startWorkflowExecution({
     namespace: client.options.namespace,
@@ -72,7 +78,10 @@ export function offboardingHandle(client: Client, userId: string): WorkflowHandl
 }
 
 /** The run, open or closed, that an event id already created; HR retries get it back instead of a new run. */
-export async function findRunByEventId(client: Client, eventId: string): Promise<{ workflowId: string; runId: string; status: string } | undefined> {
+export async function findRunByEventId(
+  client: Client,
+  eventId: string,
+): Promise<{ workflowId: string; runId: string; status: string } | undefined> {
   const query = `OffboardingEventId = "${eventId.replace(/["\\]/g, '')}" AND WorkflowType = "offboardUser"`;
   for await (const execution of client.workflow.list({ query })) {
     return { workflowId: execution.workflowId, runId: execution.runId, status: execution.status.name };
@@ -91,7 +100,15 @@ export type StartOutcome = StartedRun & {
 /** The run an earlier delivery of the event made, as the answer to this one. */
 async function runOfEvent(client: Client, eventId: string): Promise<StartOutcome | undefined> {
   const earlier = await findRunByEventId(client, eventId);
-  return earlier && { workflowId: earlier.workflowId, runId: earlier.runId, created: false, existing: 'event', status: earlier.status };
+  return (
+    earlier && {
+      workflowId: earlier.workflowId,
+      runId: earlier.runId,
+      created: false,
+      existing: 'event',
+      status: earlier.status,
+    }
+  );
 }
 
 /**
@@ -101,7 +118,10 @@ async function runOfEvent(client: Client, eventId: string): Promise<StartOutcome
  * USE_EXISTING) still lands both on the one open run.
  */
 export async function startOnce(client: Client, taskQueue: string, request: OffboardingRequest): Promise<StartOutcome> {
-  return steer(async () => (await runOfEvent(client, request.correlationId)) ?? (await startOffboarding(client, taskQueue, request)));
+  return steer(
+    async () =>
+      (await runOfEvent(client, request.correlationId)) ?? (await startOffboarding(client, taskQueue, request)),
+  );
 }
 
 /** A request naming the person as the starter knows them (an Okta id or a login), resolved only for a new event. */
@@ -112,7 +132,12 @@ export type UnresolvedRequest = Omit<OffboardingRequest, 'userId'> & { user: str
  * date, the new date moves it. The event is looked up before the person is resolved, so a retry of
  * a known event is answered without an Okta call.
  */
-export async function startOrReschedule(client: Client, okta: OktaClient, taskQueue: string, { user, ...order }: UnresolvedRequest): Promise<StartOutcome> {
+export async function startOrReschedule(
+  client: Client,
+  okta: OktaClient,
+  taskQueue: string,
+  { user, ...order }: UnresolvedRequest,
+): Promise<StartOutcome> {
   return steer(async () => {
     const earlier = await runOfEvent(client, order.correlationId);
     if (earlier) return earlier;
@@ -127,7 +152,10 @@ export async function startOrReschedule(client: Client, okta: OktaClient, taskQu
  * Moves the person's run waiting in `scheduled` to the request's date, or ends the wait when that
  * date has passed. A run past `scheduled`, or already waiting for that date, is left alone.
  */
-async function moveScheduledRun(client: Client, { userId, effectiveAt, requestedBy }: OffboardingRequest): Promise<string | undefined> {
+async function moveScheduledRun(
+  client: Client,
+  { userId, effectiveAt, requestedBy }: OffboardingRequest,
+): Promise<string | undefined> {
   if (!effectiveAt) return undefined;
   const handle = offboardingHandle(client, userId);
   // The search attributes, not the status query: they hold the date from the start on, before
@@ -140,7 +168,9 @@ async function moveScheduledRun(client: Client, { userId, effectiveAt, requested
     if (Date.parse(effectiveAt) > Date.now()) {
       return (await handle.executeUpdate(rescheduleUpdate, { args: [{ effectiveAt, requestedBy }] })).effectiveAt;
     }
-    await handle.executeUpdate(expediteUpdate, { args: [{ requestedBy, reason: `New HR event with effective date ${effectiveAt}` }] });
+    await handle.executeUpdate(expediteUpdate, {
+      args: [{ requestedBy, reason: `New HR event with effective date ${effectiveAt}` }],
+    });
     return new Date().toISOString();
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) return undefined; // it left `scheduled` meanwhile

@@ -36,7 +36,8 @@ import type { TemporalConfig } from './temporal';
 /** A steering failure with the HTTP status the intake answers and the exit code the CLI uses. */
 export class SteeringError extends Error {
   constructor(
-    readonly code: 'unknown-user' | 'no-run' | 'not-accepted' | 'invalid-input' | 'temporal-unavailable' | 'okta-unavailable',
+    readonly code:
+      'unknown-user' | 'no-run' | 'not-accepted' | 'invalid-input' | 'temporal-unavailable' | 'okta-unavailable',
     message: string,
   ) {
     super(message);
@@ -72,7 +73,8 @@ const DEADLINE_EXCEEDED = 4;
 /** True when the error (or a cause) says Temporal could not be reached, so the caller should retry later. */
 export function isTemporalUnavailable(error: unknown): boolean {
   for (let current = error; current instanceof Error; current = current.cause) {
-    if (isGrpcServiceError(current) && (current.code === UNAVAILABLE || current.code === DEADLINE_EXCEEDED)) return true;
+    if (isGrpcServiceError(current) && (current.code === UNAVAILABLE || current.code === DEADLINE_EXCEEDED))
+      return true;
     if (/Failed to connect before the deadline|No connection established/.test(current.message)) return true;
   }
   return false;
@@ -81,11 +83,13 @@ export function isTemporalUnavailable(error: unknown): boolean {
 /** Maps what Temporal threw to a SteeringError where there is one; anything else is rethrown as is. */
 function steeringFailure(error: unknown): unknown {
   if (error instanceof SteeringError) return error;
-  if (error instanceof WorkflowNotFoundError) return new SteeringError('no-run', `No open offboarding run ${error.workflowId}`);
+  if (error instanceof WorkflowNotFoundError)
+    return new SteeringError('no-run', `No open offboarding run ${error.workflowId}`);
   if (error instanceof WorkflowUpdateFailedError) {
     return new SteeringError('not-accepted', error.cause?.message ?? error.message);
   }
-  if (isTemporalUnavailable(error)) return new SteeringError('temporal-unavailable', 'Temporal is unreachable; try again later');
+  if (isTemporalUnavailable(error))
+    return new SteeringError('temporal-unavailable', 'Temporal is unreachable; try again later');
   return error;
 }
 
@@ -112,7 +116,10 @@ export async function resolveUserId(okta: OktaClient, user: string): Promise<str
   } catch (error) {
     if (error instanceof SteeringError) throw error;
     if (isNotFound(error)) throw new SteeringError('unknown-user', `Okta has no user ${wanted}`);
-    throw new SteeringError('okta-unavailable', `Okta lookup of ${wanted} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new SteeringError(
+      'okta-unavailable',
+      `Okta lookup of ${wanted} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -122,7 +129,10 @@ export async function openRun(temporal: Client, userId: string): Promise<Workflo
   return steer(async () => {
     const description = await temporal.workflow.getHandle(workflowId).describe();
     if (description.status.name !== 'RUNNING') {
-      throw new SteeringError('no-run', `The offboarding run ${workflowId} has ended (${description.status.name.toLowerCase()})`);
+      throw new SteeringError(
+        'no-run',
+        `The offboarding run ${workflowId} has ended (${description.status.name.toLowerCase()})`,
+      );
     }
     const handle = temporal.workflow.getHandle<typeof offboardUser>(workflowId, description.runId);
     return Object.assign(handle, { runId: description.runId });
@@ -146,19 +156,31 @@ export async function wipeDevicesNow(temporal: Client, userId: string, input: Re
   return { workflowId: run.workflowId, runId: run.runId };
 }
 
-export async function expediteRun(temporal: Client, userId: string, input: Requester): Promise<RunRef & { phase: Phase }> {
+export async function expediteRun(
+  temporal: Client,
+  userId: string,
+  input: Requester,
+): Promise<RunRef & { phase: Phase }> {
   const run = await openRun(temporal, userId);
   const result = await steer(() => run.executeUpdate(expediteUpdate, { args: [input] }));
   return { workflowId: run.workflowId, runId: run.runId, phase: result.phase };
 }
 
-export async function rescheduleRun(temporal: Client, userId: string, input: { effectiveAt: string; requestedBy: string }): Promise<RunRef & { effectiveAt: string }> {
+export async function rescheduleRun(
+  temporal: Client,
+  userId: string,
+  input: { effectiveAt: string; requestedBy: string },
+): Promise<RunRef & { effectiveAt: string }> {
   const run = await openRun(temporal, userId);
   const result = await steer(() => run.executeUpdate(rescheduleUpdate, { args: [input] }));
   return { workflowId: run.workflowId, runId: run.runId, effectiveAt: result.effectiveAt };
 }
 
-export async function retryRun(temporal: Client, userId: string, input: { requestedBy: string }): Promise<RunRef & { phase: Phase }> {
+export async function retryRun(
+  temporal: Client,
+  userId: string,
+  input: { requestedBy: string },
+): Promise<RunRef & { phase: Phase }> {
   const run = await openRun(temporal, userId);
   const result = await steer(() => run.executeUpdate(retryUpdate, { args: [input] }));
   return { workflowId: run.workflowId, runId: run.runId, phase: result.phase };
@@ -168,7 +190,12 @@ export async function retryRun(temporal: Client, userId: string, input: { reques
  * Rehire: the `rehire` signal while the offboarding run is open; once it has closed, the
  * `rehireUser` workflow (`rehire-<userId>`, USE_EXISTING so a repeated request joins it).
  */
-export async function rehire(temporal: Client, taskQueue: string, userId: string, requestedBy: string): Promise<RunRef & { via: 'signal' | 'rehireUser' }> {
+export async function rehire(
+  temporal: Client,
+  taskQueue: string,
+  userId: string,
+  requestedBy: string,
+): Promise<RunRef & { via: 'signal' | 'rehireUser' }> {
   const workflowId = offboardWorkflowId(userId);
   return steer(async () => {
     const description = await temporal.workflow.getHandle(workflowId).describe();

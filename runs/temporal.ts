@@ -32,7 +32,11 @@ export async function connectClient(config: TemporalConfig): Promise<Client> {
 }
 
 /** The Temporal UI page of a run. */
-export function runUrl(config: Pick<TemporalConfig, 'uiUrl' | 'namespace'>, workflowId: string, runId?: string): string {
+export function runUrl(
+  config: Pick<TemporalConfig, 'uiUrl' | 'namespace'>,
+  workflowId: string,
+  runId?: string,
+): string {
   const base = `${config.uiUrl}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return runId ? `${base}/${runId}/history` : base;
 }

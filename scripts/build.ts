@@ -12,11 +12,18 @@ const dist = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist');
 async function run(): Promise<void> {
   const started = Date.now();
   rmSync(dist, { recursive: true, force: true });
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], { cwd: root, stdio: 'inherit' });
+  const tsc = spawnSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', dist],
+    { cwd: root, stdio: 'inherit' },
+  );
   if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${tsc.status})`);
   const compiled = Date.now();
   // From the sources, as the tests bundle them, so the bundle never depends on where dist/ is.
-  const { code } = await bundleWorkflowCode({ workflowsPath: join(root, 'workflows', 'index.ts'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: join(root, 'workflows', 'index.ts'),
+    logger: quietLogger,
+  });
   writeFileSync(join(dist, 'workflow-bundle.js'), code);
   process.stdout.write(
     `Built ${dist} in ${((compiled - started) / 1000).toFixed(1)}s and workflow-bundle.js (${Math.round(code.length / 1024)} KiB) in ${((Date.now() - compiled) / 1000).toFixed(1)}s.\n`,
@@ -24,7 +31,14 @@ async function run(): Promise<void> {
 }
 
 const ignore = (): void => {};
-const quietLogger = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: (message: string) => process.stderr.write(`${message}\n`), error: (message: string) => process.stderr.write(`${message}\n`) };
+const quietLogger = {
+  log: ignore,
+  trace: ignore,
+  debug: ignore,
+  info: ignore,
+  warn: (message: string) => process.stderr.write(`${message}\n`),
+  error: (message: string) => process.stderr.write(`${message}\n`),
+};
 
 run().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);

@@ -40,7 +40,10 @@ export async function buildWithGo(module, target, log = (line) => process.stderr
   const started = Date.now();
   log(`Building ${module} with Go (about 3 minutes the first time, seconds when Go's caches are warm)...\n`);
   let downloads = 0;
-  const child = spawn(go, ['install', module], { env: { ...process.env, GOBIN: gobin }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(go, ['install', module], {
+    env: { ...process.env, GOBIN: gobin },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let errors = '';
   child.stderr.on('data', (chunk) => {
     const text = chunk.toString();
@@ -56,7 +59,12 @@ export async function buildWithGo(module, target, log = (line) => process.stderr
   const name = module.split('@')[0].split('/').pop();
   if (code !== 0 || !existsSync(join(gobin, name))) {
     rmSync(gobin, { recursive: true, force: true });
-    throw new Error(`go install ${module} failed (exit ${code}):\n${errors.split('\n').filter((l) => !l.startsWith('go: downloading')).join('\n')}`);
+    throw new Error(
+      `go install ${module} failed (exit ${code}):\n${errors
+        .split('\n')
+        .filter((l) => !l.startsWith('go: downloading'))
+        .join('\n')}`,
+    );
   }
   renameSync(join(gobin, name), target);
   rmSync(gobin, { recursive: true, force: true });

@@ -13,8 +13,22 @@ import { buildIntake } from '../client/intake/server';
 import type { OktaEmulator } from '@okta-offboarding/okta-emulator';
 import { describeDiff } from '../tools/chaos/check';
 import type { IntakeCall, ScenarioResult } from '../tools/chaos/load';
-import { concurrentSteering, intakeFuzzing, oktaTrouble, workerCrashes, type ScenarioEnv } from '../tools/chaos/scenarios';
-import { appEnv, HR_SECRET, HR_SIGNER, OKTA_TOKEN, prebundledWorkflows, startEmulator, WorkerPool } from '../tools/chaos/stack';
+import {
+  concurrentSteering,
+  intakeFuzzing,
+  oktaTrouble,
+  workerCrashes,
+  type ScenarioEnv,
+} from '../tools/chaos/scenarios';
+import {
+  appEnv,
+  HR_SECRET,
+  HR_SIGNER,
+  OKTA_TOKEN,
+  prebundledWorkflows,
+  startEmulator,
+  WorkerPool,
+} from '../tools/chaos/stack';
 import { Supervisor } from '../tools/supervisor/processes';
 import { uniqueTaskQueue } from './support/temporal';
 
@@ -31,7 +45,12 @@ let env: ScenarioEnv;
 
 function injectIntake(app: FastifyInstance): IntakeCall {
   return async ({ method, path, body, headers }) => {
-    const response = await app.inject({ method, url: path, headers, ...(method === 'POST' && body ? { payload: body } : {}) });
+    const response = await app.inject({
+      method,
+      url: path,
+      headers,
+      ...(method === 'POST' && body ? { payload: body } : {}),
+    });
     return { status: response.statusCode, body: response.body };
   };
 }
@@ -53,11 +72,24 @@ beforeAll(async () => {
   const okta = await startEmulator(TIME_SCALE);
   emulator = okta.emulator;
   client = new Client({ connection: await Connection.connect({ address }), namespace: 'default' });
-  const workerEnv = appEnv({ address, namespace: 'default', taskQueue, oktaUrl: emulator.url, timeScale: TIME_SCALE, bundle: await prebundledWorkflows(workDir) });
+  const workerEnv = appEnv({
+    address,
+    namespace: 'default',
+    taskQueue,
+    oktaUrl: emulator.url,
+    timeScale: TIME_SCALE,
+    bundle: await prebundledWorkflows(workDir),
+  });
   workerEnv.OFFBOARD_LOG_LEVEL = 'INFO';
   const workers = new WorkerPool(supervisor, workerEnv);
   intake = await buildIntake({
-    config: { hmacSecrets: [{ name: HR_SIGNER, secret: HR_SECRET }], offboardingGroup: 'Offboarding', timeZone: 'UTC', bodyLimit: BODY_LIMIT, temporal: { taskQueue } },
+    config: {
+      hmacSecrets: [{ name: HR_SIGNER, secret: HR_SECRET }],
+      offboardingGroup: 'Offboarding',
+      timeZone: 'UTC',
+      bodyLimit: BODY_LIMIT,
+      temporal: { taskQueue },
+    },
     temporal: client,
     okta: createOktaClient({ orgUrl: emulator.url, auth: { kind: 'api-token', token: OKTA_TOKEN } }),
   });
@@ -105,7 +137,12 @@ describe('chaos, small (issue 10)', () => {
   }, 330_000);
 
   it('intake fuzzing: only 4xx (or the existing run for a replayed valid start), no crash, bounded memory, no run started', async () => {
-    const result = await intakeFuzzing(env, { requests: 500, bodyLimit: BODY_LIMIT, memoryMb: () => Math.round(process.memoryUsage().rss / 1024 / 1024), maxGrowthMb: 200 });
+    const result = await intakeFuzzing(env, {
+      requests: 500,
+      bodyLimit: BODY_LIMIT,
+      memoryMb: () => Math.round(process.memoryUsage().rss / 1024 / 1024),
+      maxGrowthMb: 200,
+    });
     expect(result.load).toMatch(/^\d+ requests$/);
     expect(Number(result.load.split(' ')[0])).toBeGreaterThanOrEqual(500);
     expectPassed(result);

@@ -45,13 +45,27 @@ async function offboard(...argv: string[]) {
 }
 
 const nextYear = new Date().getUTCFullYear() + 1;
-const uiLink = (workflowId: string) => expect.stringContaining(`http://ui.example:8233/namespaces/default/workflows/${workflowId}`);
+const uiLink = (workflowId: string) =>
+  expect.stringContaining(`http://ui.example:8233/namespaces/default/workflows/${workflowId}`);
 
 describe('offboard start', () => {
   it('starts one run per person and prints the Temporal UI link', async () => {
-    const first = await offboard('start', 'alice@example.com', '--effective-at', `${nextYear}-12-31`, '--reason', 'Resigned', '--json');
+    const first = await offboard(
+      'start',
+      'alice@example.com',
+      '--effective-at',
+      `${nextYear}-12-31`,
+      '--reason',
+      'Resigned',
+      '--json',
+    );
     expect(first.code).toBe(EXIT.ok);
-    expect(first.json()).toMatchObject({ workflowId: `offboard-${alice}`, created: true, userId: alice, url: uiLink(`offboard-${alice}`) });
+    expect(first.json()).toMatchObject({
+      workflowId: `offboard-${alice}`,
+      created: true,
+      userId: alice,
+      url: uiLink(`offboard-${alice}`),
+    });
 
     const again = await offboard('start', alice, '--effective-at', `${nextYear}-12-31`);
     expect(again.code).toBe(EXIT.ok);
@@ -61,7 +75,10 @@ describe('offboard start', () => {
 
     const status = await offboard('status', 'alice@example.com', '--json');
     expect(status.json()).toMatchObject({ runStatus: 'RUNNING', status: { phase: 'scheduled' } });
-    await harness.waitForStatus(harness.client.workflow.getHandle(`offboard-${alice}`), (current) => current.nextTimer !== undefined);
+    await harness.waitForStatus(
+      harness.client.workflow.getHandle(`offboard-${alice}`),
+      (current) => current.nextTimer !== undefined,
+    );
     const human = await offboard('status', alice);
     // A date alone is the start of that day in OFFBOARD_TIMEZONE (Paris, UTC+1 in winter).
     expect(human.stdout).toContain(`next: effective-at at ${nextYear}-12-30T23:00:00.000Z`);
@@ -114,16 +131,27 @@ describe('steering commands', () => {
     expect(table.stdout).toContain('Temporal UI: http://ui.example:8233/namespaces/default/workflows?query=');
 
     expect((await offboard('expedite', alice, '--reason', 'incident')).code).toBe(EXIT.ok);
-    await harness.waitForStatus(harness.client.workflow.getHandle(`offboard-${alice}`), (current) => current.phase === 'awaiting-device-wipe');
+    await harness.waitForStatus(
+      harness.client.workflow.getHandle(`offboard-${alice}`),
+      (current) => current.phase === 'awaiting-device-wipe',
+    );
     const late = await offboard('expedite', alice);
     expect(late.code).toBe(EXIT.notAccepted);
     expect(late.stderr).toMatch(/^offboard: expedite is only accepted while the run is scheduled[^\n]*$/);
     expect((await offboard('retry', alice)).code).toBe(EXIT.notAccepted);
 
     const wiped = await offboard('wipe-now', alice, '--reason', 'laptop returned', '--json');
-    expect(wiped.json()).toMatchObject({ workflowId: `offboard-${alice}`, sent: 'wipeDevicesNow', url: uiLink(`offboard-${alice}`) });
+    expect(wiped.json()).toMatchObject({
+      workflowId: `offboard-${alice}`,
+      sent: 'wipeDevicesNow',
+      url: uiLink(`offboard-${alice}`),
+    });
     const report: OffboardingReport = await harness.client.workflow.getHandle(`offboard-${alice}`).result();
-    expect(report.messages.map((message) => `${message.name}:${message.requestedBy}`)).toEqual(['reschedule:cli:jane', 'expedite:cli:jane', 'wipeDevicesNow:cli:jane']);
+    expect(report.messages.map((message) => `${message.name}:${message.requestedBy}`)).toEqual([
+      'reschedule:cli:jane',
+      'expedite:cli:jane',
+      'wipeDevicesNow:cli:jane',
+    ]);
 
     const closed = await offboard('status', alice);
     expect(closed.stdout).toContain(`Offboarding of ${alice}: COMPLETED`);
@@ -142,7 +170,11 @@ describe('steering commands', () => {
 
     const rehired = await offboard('rehire', alice, '--json');
     expect(rehired.code).toBe(EXIT.ok);
-    expect(rehired.json()).toMatchObject({ workflowId: `rehire-${alice}`, via: 'rehireUser', url: uiLink(`rehire-${alice}`) });
+    expect(rehired.json()).toMatchObject({
+      workflowId: `rehire-${alice}`,
+      via: 'rehireUser',
+      url: uiLink(`rehire-${alice}`),
+    });
     await harness.client.workflow.getHandle(`rehire-${alice}`).result();
 
     const bob = await harness.userId('bob@example.com');
@@ -157,7 +189,11 @@ describe('steering commands', () => {
   it('exits 6 with one line when Temporal is unreachable', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(['status', alice], { env: { ...env, TEMPORAL_ADDRESS: '127.0.0.1:1' }, out: (text) => out.push(text), err: (text) => err.push(text) });
+    const code = await runCli(['status', alice], {
+      env: { ...env, TEMPORAL_ADDRESS: '127.0.0.1:1' },
+      out: (text) => out.push(text),
+      err: (text) => err.push(text),
+    });
     expect(code).toBe(EXIT.temporalUnreachable);
     expect(err).toEqual(['offboard: Temporal is unreachable; try again later']);
   });
@@ -166,9 +202,14 @@ describe('steering commands', () => {
 describe('the installed command', () => {
   it('bin/offboard.cjs runs the CLI and exits non-zero with a one-line reason', async () => {
     const run = promisify(execFile);
-    const failure = await run(process.execPath, [join(__dirname, '..', 'bin', 'offboard.cjs'), 'status', 'nobody@example.com'], { env: { ...process.env, ...env } }).catch(
-      (error: { code: number; stderr: string }) => error,
-    );
-    expect(failure).toMatchObject({ code: EXIT.unknownUser, stderr: 'offboard: Okta has no user nobody@example.com\n' });
+    const failure = await run(
+      process.execPath,
+      [join(__dirname, '..', 'bin', 'offboard.cjs'), 'status', 'nobody@example.com'],
+      { env: { ...process.env, ...env } },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({
+      code: EXIT.unknownUser,
+      stderr: 'offboard: Okta has no user nobody@example.com\n',
+    });
   });
 });

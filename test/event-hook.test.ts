@@ -40,7 +40,11 @@ async function registerHook(secret = HOOK_SECRET) {
     eventHook: {
       name: 'Offboarding trigger',
       events: { type: 'EVENT_TYPE', items: ['group.user_membership.add'] },
-      channel: { type: 'HTTP', version: '1.0.0', config: { uri: hookUrl, authScheme: { type: 'HEADER', key: 'Authorization', value: secret } } },
+      channel: {
+        type: 'HTTP',
+        version: '1.0.0',
+        config: { uri: hookUrl, authScheme: { type: 'HEADER', key: 'Authorization', value: secret } },
+      },
     },
   });
   await okta.eventHookApi.verifyEventHook({ eventHookId: hook.id! });
@@ -59,7 +63,11 @@ describe('the Okta event hook', () => {
     expect(runs).toHaveLength(1);
     const now = Date.now();
     const [added] = await all(
-      await okta.systemLogApi.listLogEvents({ since: new Date(now - 60_000).toISOString(), until: new Date(now + 1_000).toISOString(), filter: 'eventType eq "group.user_membership.add"' }),
+      await okta.systemLogApi.listLogEvents({
+        since: new Date(now - 60_000).toISOString(),
+        until: new Date(now + 1_000).toISOString(),
+        filter: 'eventType eq "group.user_membership.add"',
+      }),
     );
     expect(await waitForRuns(harness.client, byEvent(added!.uuid!))).toHaveLength(1);
     const handle = harness.client.workflow.getHandle(runs[0]!.workflowId);
@@ -83,8 +91,18 @@ describe('the Okta event hook', () => {
         { id: await groupId('Offboarding'), type: 'UserGroup', alternateId: 'unknown', displayName: 'Offboarding' },
       ],
     };
-    const delivery = { eventType: 'com.okta.event_hook', eventId: 'delivery-1', data: { events: [add, add, { ...add, uuid: 'other-event', eventType: 'user.session.start' }] } };
-    const deliver = () => intake.inject({ method: 'POST', url: '/okta/event-hook', payload: delivery, headers: { authorization: HOOK_SECRET } });
+    const delivery = {
+      eventType: 'com.okta.event_hook',
+      eventId: 'delivery-1',
+      data: { events: [add, add, { ...add, uuid: 'other-event', eventType: 'user.session.start' }] },
+    };
+    const deliver = () =>
+      intake.inject({
+        method: 'POST',
+        url: '/okta/event-hook',
+        payload: delivery,
+        headers: { authorization: HOOK_SECRET },
+      });
     const answers = await Promise.all([deliver(), deliver()]);
     expect(answers.map((answer) => answer.statusCode)).toEqual([204, 204]);
     expect(await waitForRuns(harness.client, byUser(bob))).toHaveLength(1);
@@ -95,17 +113,44 @@ describe('the Okta event hook', () => {
     const bob = await harness.userId('bob@example.com');
     const payload = {
       data: {
-        events: [{ uuid: 'bb11bb22-cc33-dd44-ee55-ff6677889900', eventType: 'group.user_membership.add', target: [{ id: bob, type: 'User' }, { id: await groupId('Offboarding'), type: 'UserGroup', displayName: 'Offboarding' }] }],
+        events: [
+          {
+            uuid: 'bb11bb22-cc33-dd44-ee55-ff6677889900',
+            eventType: 'group.user_membership.add',
+            target: [
+              { id: bob, type: 'User' },
+              { id: await groupId('Offboarding'), type: 'UserGroup', displayName: 'Offboarding' },
+            ],
+          },
+        ],
       },
     };
-    const wrong = await intake.inject({ method: 'POST', url: '/okta/event-hook', payload, headers: { authorization: 'guess' } });
+    const wrong = await intake.inject({
+      method: 'POST',
+      url: '/okta/event-hook',
+      payload,
+      headers: { authorization: 'guess' },
+    });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json()).toMatchObject({ error: 'bad-hook-secret' });
-    const malformed = await intake.inject({ method: 'POST', url: '/okta/event-hook', payload: '{"data":', headers: { authorization: HOOK_SECRET, 'content-type': 'application/json' } });
+    const malformed = await intake.inject({
+      method: 'POST',
+      url: '/okta/event-hook',
+      payload: '{"data":',
+      headers: { authorization: HOOK_SECRET, 'content-type': 'application/json' },
+    });
     expect(malformed.statusCode).toBe(400);
-    const challenge = await intake.inject({ method: 'GET', url: '/okta/event-hook', headers: { 'x-okta-verification-challenge': 'abc' } });
+    const challenge = await intake.inject({
+      method: 'GET',
+      url: '/okta/event-hook',
+      headers: { 'x-okta-verification-challenge': 'abc' },
+    });
     expect(challenge.statusCode).toBe(401);
-    const verified = await intake.inject({ method: 'GET', url: '/okta/event-hook', headers: { 'x-okta-verification-challenge': 'abc', authorization: HOOK_SECRET } });
+    const verified = await intake.inject({
+      method: 'GET',
+      url: '/okta/event-hook',
+      headers: { 'x-okta-verification-challenge': 'abc', authorization: HOOK_SECRET },
+    });
     expect(verified.json()).toEqual({ verification: 'abc' });
     expect(await runsAfterSettling(harness.client, byUser(bob))).toEqual([]);
   });

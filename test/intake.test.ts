@@ -7,7 +7,16 @@ import { startOnce } from '../runs/steering';
 import type { OffboardingReport, OffboardingStatus } from '../workflows/definitions';
 import { OffboardingHarness } from './support/offboarding';
 import { standardOrg } from './support/orgs';
-import { byEvent, byUser, call, listRuns, OLD_HR_SECRET, runsAfterSettling, testIntake, waitForRuns } from './support/starters';
+import {
+  byEvent,
+  byUser,
+  call,
+  listRuns,
+  OLD_HR_SECRET,
+  runsAfterSettling,
+  testIntake,
+  waitForRuns,
+} from './support/starters';
 
 let harness: OffboardingHarness;
 let intake: FastifyInstance;
@@ -32,12 +41,18 @@ beforeEach(async () => {
 });
 
 const hrEvent = (body: Record<string, unknown>) => call(intake, { method: 'POST', url: '/v1/offboardings', body });
-const status = (userId: string) => harness.client.workflow.getHandle(`offboard-${userId}`).query<OffboardingStatus>('status');
+const status = (userId: string) =>
+  harness.client.workflow.getHandle(`offboard-${userId}`).query<OffboardingStatus>('status');
 
 describe('POST /v1/offboardings (HR webhook)', () => {
   it('starts one run per person, mapping the HR event to the workflow input', async () => {
     const id = eventId();
-    const response = await hrEvent({ user: 'alice@example.com', eventId: id, effectiveAt: inAYear(), reason: 'Resigned' });
+    const response = await hrEvent({
+      user: 'alice@example.com',
+      eventId: id,
+      effectiveAt: inAYear(),
+      reason: 'Resigned',
+    });
 
     expect(response.statusCode).toBe(202);
     expect(response.json()).toEqual({ workflowId: `offboard-${alice}`, runId: expect.any(String), created: true });
@@ -69,7 +84,13 @@ describe('POST /v1/offboardings (HR webhook)', () => {
       hrEvent(body),
       hrEvent(body),
       hrEvent(body),
-      startOnce(harness.client, harness.taskQueue, { userId: alice, reason: 'group', source: 'okta-group', requestedBy: 'okta-event-hook', correlationId: 'okta-uuid-race' }),
+      startOnce(harness.client, harness.taskQueue, {
+        userId: alice,
+        reason: 'group',
+        source: 'okta-group',
+        requestedBy: 'okta-event-hook',
+        correlationId: 'okta-uuid-race',
+      }),
     ]);
 
     const answers = [first, second, third].map((response) => response.json());
@@ -87,7 +108,10 @@ describe('POST /v1/offboardings (HR webhook)', () => {
 
     expect(response.statusCode).toBe(202);
     expect(response.json()).toMatchObject({ created: false, rescheduledTo: new Date(later).toISOString() });
-    const moved = await harness.waitForStatus(harness.client.workflow.getHandle(`offboard-${alice}`), (current) => current.nextTimer !== undefined);
+    const moved = await harness.waitForStatus(
+      harness.client.workflow.getHandle(`offboard-${alice}`),
+      (current) => current.nextTimer !== undefined,
+    );
     expect(moved.nextTimer).toEqual({ kind: 'effective-at', firesAt: new Date(later).toISOString() });
     expect(await runsAfterSettling(harness.client, byUser(alice))).toHaveLength(1);
   });
@@ -95,7 +119,10 @@ describe('POST /v1/offboardings (HR webhook)', () => {
   it('starts nothing when HR retries an event whose run was cancelled', async () => {
     const id = eventId();
     const first = (await hrEvent({ user: alice, eventId: id, effectiveAt: inAYear() })).json();
-    expect((await call(intake, { method: 'POST', url: `/v1/offboardings/${alice}/cancel`, body: { reason: 'rescinded' } })).statusCode).toBe(200);
+    expect(
+      (await call(intake, { method: 'POST', url: `/v1/offboardings/${alice}/cancel`, body: { reason: 'rescinded' } }))
+        .statusCode,
+    ).toBe(200);
     await harness.client.workflow.getHandle(first.workflowId, first.runId).result();
     await waitForRuns(harness.client, `${byUser(alice)} AND ExecutionStatus = "Completed"`);
 
@@ -111,9 +138,16 @@ describe('POST /v1/offboardings (HR webhook)', () => {
     const newYork = await testIntake(harness, { timeZone: 'America/New_York' });
     const year = new Date().getUTCFullYear() + 1;
     try {
-      const response = await call(newYork, { method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: eventId(), effectiveAt: `${year}-07-01` } });
+      const response = await call(newYork, {
+        method: 'POST',
+        url: '/v1/offboardings',
+        body: { user: alice, eventId: eventId(), effectiveAt: `${year}-07-01` },
+      });
       expect(response.statusCode).toBe(202);
-      const scheduled = await harness.waitForStatus(harness.client.workflow.getHandle(`offboard-${alice}`), (current) => current.nextTimer !== undefined);
+      const scheduled = await harness.waitForStatus(
+        harness.client.workflow.getHandle(`offboard-${alice}`),
+        (current) => current.nextTimer !== undefined,
+      );
       expect(scheduled.nextTimer?.firesAt).toBe(`${year}-07-01T04:00:00.000Z`);
     } finally {
       await newYork.close();
@@ -124,19 +158,111 @@ describe('POST /v1/offboardings (HR webhook)', () => {
 describe('bad input gets a 4xx JSON error and starts nothing', () => {
   const longReason = 'x'.repeat(5_000);
   const cases: Array<[string, number, string, () => Parameters<typeof call>[1]]> = [
-    ['no signature', 401, 'missing-signature', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-1' }, header: null })],
-    ['a signature by an unknown secret', 401, 'bad-signature', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-2' }, secret: 'not-a-configured-secret!' })],
-    ['a garbled signature header', 401, 'bad-signature', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-3' }, header: 'sha256=abc' })],
-    ['a stale timestamp', 401, 'stale-signature', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-4' }, t: Math.floor(Date.now() / 1000) - 301 })],
-    ['malformed JSON', 400, 'malformed-json', () => ({ method: 'POST', url: '/v1/offboardings', rawBody: `{"user":"${alice}","eventId":"bad-5"` })],
-    ['an unknown field', 400, 'invalid-request', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-6', manager: 'carol' } })],
-    ['a wrong type', 400, 'invalid-request', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 7 } })],
-    ['a missing eventId', 400, 'invalid-request', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice } })],
-    ['a body over the size limit', 413, 'body-too-large', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-9', reason: longReason } })],
-    ['an unknown user', 404, 'unknown-user', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: 'nobody@example.com', eventId: 'bad-10' } })],
-    ['an invalid date', 400, 'invalid-date', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-11', effectiveAt: '31/12/2026' } })],
-    ['a date without an offset', 400, 'invalid-date', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-12', effectiveAt: '2026-12-31T17:00:00' } })],
-    ['an invalid duration', 400, 'invalid-duration', () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-13', deviceWipeDelay: 'three days' } })],
+    [
+      'no signature',
+      401,
+      'missing-signature',
+      () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-1' }, header: null }),
+    ],
+    [
+      'a signature by an unknown secret',
+      401,
+      'bad-signature',
+      () => ({
+        method: 'POST',
+        url: '/v1/offboardings',
+        body: { user: alice, eventId: 'bad-2' },
+        secret: 'not-a-configured-secret!',
+      }),
+    ],
+    [
+      'a garbled signature header',
+      401,
+      'bad-signature',
+      () => ({
+        method: 'POST',
+        url: '/v1/offboardings',
+        body: { user: alice, eventId: 'bad-3' },
+        header: 'sha256=abc',
+      }),
+    ],
+    [
+      'a stale timestamp',
+      401,
+      'stale-signature',
+      () => ({
+        method: 'POST',
+        url: '/v1/offboardings',
+        body: { user: alice, eventId: 'bad-4' },
+        t: Math.floor(Date.now() / 1000) - 301,
+      }),
+    ],
+    [
+      'malformed JSON',
+      400,
+      'malformed-json',
+      () => ({ method: 'POST', url: '/v1/offboardings', rawBody: `{"user":"${alice}","eventId":"bad-5"` }),
+    ],
+    [
+      'an unknown field',
+      400,
+      'invalid-request',
+      () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-6', manager: 'carol' } }),
+    ],
+    [
+      'a wrong type',
+      400,
+      'invalid-request',
+      () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 7 } }),
+    ],
+    [
+      'a missing eventId',
+      400,
+      'invalid-request',
+      () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice } }),
+    ],
+    [
+      'a body over the size limit',
+      413,
+      'body-too-large',
+      () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: 'bad-9', reason: longReason } }),
+    ],
+    [
+      'an unknown user',
+      404,
+      'unknown-user',
+      () => ({ method: 'POST', url: '/v1/offboardings', body: { user: 'nobody@example.com', eventId: 'bad-10' } }),
+    ],
+    [
+      'an invalid date',
+      400,
+      'invalid-date',
+      () => ({
+        method: 'POST',
+        url: '/v1/offboardings',
+        body: { user: alice, eventId: 'bad-11', effectiveAt: '31/12/2026' },
+      }),
+    ],
+    [
+      'a date without an offset',
+      400,
+      'invalid-date',
+      () => ({
+        method: 'POST',
+        url: '/v1/offboardings',
+        body: { user: alice, eventId: 'bad-12', effectiveAt: '2026-12-31T17:00:00' },
+      }),
+    ],
+    [
+      'an invalid duration',
+      400,
+      'invalid-duration',
+      () => ({
+        method: 'POST',
+        url: '/v1/offboardings',
+        body: { user: alice, eventId: 'bad-13', deviceWipeDelay: 'three days' },
+      }),
+    ],
   ];
 
   it.each(cases)('%s → %i', async (_name, statusCode, error, request) => {
@@ -147,21 +273,36 @@ describe('bad input gets a 4xx JSON error and starts nothing', () => {
   });
 
   it('refuses content that is not JSON with 415', async () => {
-    const response = await intake.inject({ method: 'POST', url: '/v1/offboardings', payload: 'user=alice', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const response = await intake.inject({
+      method: 'POST',
+      url: '/v1/offboardings',
+      payload: 'user=alice',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(response.statusCode).toBe(415);
     expect(response.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
     expect(await runsAfterSettling(harness.client, byUser(alice))).toEqual([]);
   });
 
   it('answers 503 with Retry-After while Temporal is unreachable, and /healthz says so', async () => {
-    const connection = Connection.lazy({ address: '127.0.0.1:1', interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2 }))] });
+    const connection = Connection.lazy({
+      address: '127.0.0.1:1',
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 2 }))],
+    });
     const unreachable = await testIntake(harness, {}, new Client({ connection }));
     try {
-      const response = await call(unreachable, { method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: eventId() } });
+      const response = await call(unreachable, {
+        method: 'POST',
+        url: '/v1/offboardings',
+        body: { user: alice, eventId: eventId() },
+      });
       expect(response.statusCode).toBe(503);
       expect(response.headers['retry-after']).toBe('10');
       expect(response.json()).toMatchObject({ error: 'temporal-unavailable' });
-      expect((await unreachable.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok', temporal: 'unreachable' });
+      expect((await unreachable.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({
+        status: 'ok',
+        temporal: 'unreachable',
+      });
       expect(await runsAfterSettling(harness.client, byUser(alice))).toEqual([]);
     } finally {
       await unreachable.close();
@@ -171,7 +312,8 @@ describe('bad input gets a 4xx JSON error and starts nothing', () => {
 });
 
 describe('steering routes', () => {
-  const steer = (userId: string, action: string, body: unknown = {}) => call(intake, { method: 'POST', url: `/v1/offboardings/${userId}/${action}`, body });
+  const steer = (userId: string, action: string, body: unknown = {}) =>
+    call(intake, { method: 'POST', url: `/v1/offboardings/${userId}/${action}`, body });
 
   it('cancels a scheduled run', async () => {
     await hrEvent({ user: alice, eventId: eventId(), effectiveAt: inAYear() });
@@ -192,10 +334,16 @@ describe('steering routes', () => {
 
     const shown = await call(intake, { method: 'GET', url: `/v1/offboardings/${alice}` });
     expect(shown.statusCode).toBe(200);
-    expect(shown.json()).toMatchObject({ runStatus: 'RUNNING', status: { phase: 'scheduled', nextTimer: { firesAt: new Date(later).toISOString() } } });
+    expect(shown.json()).toMatchObject({
+      runStatus: 'RUNNING',
+      status: { phase: 'scheduled', nextTimer: { firesAt: new Date(later).toISOString() } },
+    });
 
     expect((await steer(alice, 'expedite', { reason: 'security incident' })).statusCode).toBe(200);
-    await harness.waitForStatus(harness.client.workflow.getHandle(`offboard-${alice}`), (current) => current.phase === 'awaiting-device-wipe');
+    await harness.waitForStatus(
+      harness.client.workflow.getHandle(`offboard-${alice}`),
+      (current) => current.phase === 'awaiting-device-wipe',
+    );
 
     const late = await steer(alice, 'expedite');
     expect(late.statusCode).toBe(409);
@@ -215,7 +363,12 @@ describe('steering routes', () => {
     expect((await harness.client.workflow.getHandle(`offboard-${alice}`).result()).outcome).toBe('rehired');
 
     // Signed with the other secret: the same call signed in the same second would be a replay (409).
-    const closed = await call(intake, { method: 'POST', url: `/v1/offboardings/${alice}/rehire`, body: {}, secret: OLD_HR_SECRET });
+    const closed = await call(intake, {
+      method: 'POST',
+      url: `/v1/offboardings/${alice}/rehire`,
+      body: {},
+      secret: OLD_HR_SECRET,
+    });
     expect(closed.statusCode).toBe(200);
     expect(closed.json()).toMatchObject({ workflowId: `rehire-${alice}`, via: 'rehireUser' });
     await harness.client.workflow.getHandle(`rehire-${alice}`).result();
@@ -231,12 +384,15 @@ describe('steering routes', () => {
     expect(replay.json()).toMatchObject({ error: 'replayed-signature' });
   });
 
-  it.each(['cancel', 'rehire', 'wipe-now', 'expedite'])('answers 404 for %s of a person with no run, and starts nothing', async (action) => {
-    const response = await steer(bob, action);
-    expect(response.statusCode).toBe(404);
-    expect(response.json()).toMatchObject({ error: 'no-run' });
-    expect(await runsAfterSettling(harness.client, byUser(bob))).toEqual([]);
-  });
+  it.each(['cancel', 'rehire', 'wipe-now', 'expedite'])(
+    'answers 404 for %s of a person with no run, and starts nothing',
+    async (action) => {
+      const response = await steer(bob, action);
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toMatchObject({ error: 'no-run' });
+      expect(await runsAfterSettling(harness.client, byUser(bob))).toEqual([]);
+    },
+  );
 
   it('answers 404 for an unknown user and 400 for an invalid reschedule date', async () => {
     expect((await steer('nobody@example.com', 'cancel')).json()).toMatchObject({ error: 'unknown-user' });
@@ -268,7 +424,11 @@ describe('the OpenAPI document', () => {
       prefixes.length = depth;
       const path = `${prefixes.join('')}${match[2]}`;
       prefixes.push(match[2]!);
-      for (const method of (match[3] ?? '').split(',').map((name) => name.trim()).filter(Boolean)) routes.push(`${method} ${path}`);
+      for (const method of (match[3] ?? '')
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean))
+        routes.push(`${method} ${path}`);
     }
     return routes.sort();
   }
@@ -276,10 +436,18 @@ describe('the OpenAPI document', () => {
   it('lists exactly the routes the intake serves, unauthenticated', async () => {
     const response = await intake.inject({ method: 'GET', url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
-    const document = response.json() as { openapi: string; paths: Record<string, Record<string, { security?: unknown[]; requestBody?: { content: Record<string, { schema: unknown }> } }>> };
+    const document = response.json() as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { security?: unknown[]; requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+    };
     expect(document.openapi).toMatch(/^3\./);
     const documented = Object.entries(document.paths)
-      .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`))
+      .flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+      )
       .sort();
 
     expect(documented).toEqual(servedRoutes(intake));
@@ -287,7 +455,9 @@ describe('the OpenAPI document', () => {
       [
         'POST /v1/offboardings',
         'GET /v1/offboardings/:user',
-        ...['cancel', 'rehire', 'wipe-now', 'expedite', 'reschedule'].map((action) => `POST /v1/offboardings/:user/${action}`),
+        ...['cancel', 'rehire', 'wipe-now', 'expedite', 'reschedule'].map(
+          (action) => `POST /v1/offboardings/:user/${action}`,
+        ),
         'GET /okta/event-hook',
         'POST /okta/event-hook',
         'GET /healthz',

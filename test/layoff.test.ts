@@ -14,7 +14,9 @@ let harness: OffboardingHarness;
 
 const budget: OktaBudget = {
   ...DEFAULT_BUDGET,
-  perMinute: Object.fromEntries(Object.entries(WORKFORCE_LIMITS).map(([bucket, limit]) => [bucket, limit * TIME_SCALE])) as OktaBudget['perMinute'],
+  perMinute: Object.fromEntries(
+    Object.entries(WORKFORCE_LIMITS).map(([bucket, limit]) => [bucket, limit * TIME_SCALE]),
+  ) as OktaBudget['perMinute'],
 };
 
 beforeAll(async () => {
@@ -33,12 +35,18 @@ it(`locks ${PEOPLE} people out within 1.5x of the rate-limit floor, with under 1
   const org = await harness.admin.state();
   const table = await harness.admin.rateLimits();
   const floor = runbookFloor(org, table, 'lockout');
-  const people = org.users.filter((user) => !(user.groups ?? []).some((id) => org.groups.find((group) => group.id === id)?.name === 'Super Admins'));
+  const people = org.users.filter(
+    (user) => !(user.groups ?? []).some((id) => org.groups.find((group) => group.id === id)?.name === 'Super Admins'),
+  );
   expect(people.length).toBe(floor.users);
   await harness.admin.clearRequests();
 
   const startedAt = Date.now();
-  const runs = await Promise.all(people.map((person) => harness.start({ userId: person.id ?? '', correlationId: `layoff-${person.id}`, deviceWipeDelay: '1h' })));
+  const runs = await Promise.all(
+    people.map((person) =>
+      harness.start({ userId: person.id ?? '', correlationId: `layoff-${person.id}`, deviceWipeDelay: '1h' }),
+    ),
+  );
   expect(runs.every((run) => run.created)).toBe(true);
 
   // Locked out: suspended (when ACTIVE), sessions and tokens revoked, grants revoked.

@@ -51,7 +51,11 @@ describe('a full offboarding', () => {
     expect(report.outcome).toBe('completed');
     expect(report.residue).toEqual([]);
     expect(report.snapshot?.groups).toHaveLength(4);
-    expect(report.snapshot?.apps.map((app) => `${app.label}:${app.scope}`).sort()).toEqual(['GitHub:USER', 'Jira:GROUP', 'Slack:USER']);
+    expect(report.snapshot?.apps.map((app) => `${app.label}:${app.scope}`).sort()).toEqual([
+      'GitHub:USER',
+      'Jira:GROUP',
+      'Slack:USER',
+    ]);
     const groupStep = report.steps.find((step) => step.step === 'removeGroupMembership');
     expect(groupStep?.items.filter((item) => item.outcome === 'skipped').map((item) => item.reason)).toEqual([
       expect.stringContaining('BUILT_IN'),
@@ -89,7 +93,9 @@ describe('refusals before any change', () => {
   it('fails fast with UserNotFound for an unknown user, without retries', async () => {
     const { handle } = await harness.start({ userId: '00uDoesNotExist00001' });
     await expect(handle.result()).rejects.toMatchObject({ cause: { type: 'UserNotFound' } });
-    const lookups = (await harness.admin.requests()).filter((entry) => entry.path === '/api/v1/users/00uDoesNotExist00001');
+    const lookups = (await harness.admin.requests()).filter(
+      (entry) => entry.path === '/api/v1/users/00uDoesNotExist00001',
+    );
     expect(lookups).toHaveLength(1);
     expect(await harness.mutations()).toEqual([]);
   });
@@ -98,7 +104,9 @@ describe('refusals before any change', () => {
 describe('one run per person', () => {
   it('answers the same start three times (an HR retry) with one run', async () => {
     const alice = await harness.userId('alice@example.com');
-    const starts = await Promise.all([1, 2, 3].map(() => harness.start({ userId: alice, correlationId: 'hr-evt-1', deviceWipeDelay: '1h' })));
+    const starts = await Promise.all(
+      [1, 2, 3].map(() => harness.start({ userId: alice, correlationId: 'hr-evt-1', deviceWipeDelay: '1h' })),
+    );
     expect(new Set(starts.map((start) => start.runId)).size).toBe(1);
     expect(starts.filter((start) => start.created)).toHaveLength(1);
     await starts[0]?.handle.signal('cancel', { requestedBy: 'vitest' });
@@ -139,8 +147,12 @@ describe('a dry run', () => {
     const real = await harness.start({ userId: alice });
     const report = await real.handle.result();
     expect(report.outcome).toBe('completed');
-    const done = report.steps.filter((step) => step.step !== 'checkUser').flatMap((step) => step.items.filter((item) => item.outcome === 'done').map((item) => `${step.step}:${item.id}`));
-    const planned = (plan.plan ?? []).filter((action) => action.step !== 'deactivateDevice').map((action) => `${action.step === 'deleteDevice' ? 'decommissionDevice' : action.step}:${action.itemId}`);
+    const done = report.steps
+      .filter((step) => step.step !== 'checkUser')
+      .flatMap((step) => step.items.filter((item) => item.outcome === 'done').map((item) => `${step.step}:${item.id}`));
+    const planned = (plan.plan ?? [])
+      .filter((action) => action.step !== 'deactivateDevice')
+      .map((action) => `${action.step === 'deleteDevice' ? 'decommissionDevice' : action.step}:${action.itemId}`);
     expect(planned.sort()).toEqual(done.sort());
     await recordHistory('dry-run', dry.handle);
   });

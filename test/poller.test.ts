@@ -20,7 +20,10 @@ beforeAll(async () => {
   await ensurePollerSchedule(harness.client, { taskQueue: harness.taskQueue, group: 'Offboarding', interval: '2s' });
 });
 afterAll(async () => {
-  await harness?.client.schedule.getHandle(pollerScheduleId(harness.taskQueue)).delete().catch(() => undefined);
+  await harness?.client.schedule
+    .getHandle(pollerScheduleId(harness.taskQueue))
+    .delete()
+    .catch(() => undefined);
   await intake?.close();
   await harness?.close();
 });
@@ -76,7 +79,14 @@ describe('the System Log poller', () => {
       eventHook: {
         name: 'Offboarding trigger',
         events: { type: 'EVENT_TYPE', items: ['group.user_membership.add'] },
-        channel: { type: 'HTTP', version: '1.0.0', config: { uri: `http://127.0.0.1:${port}/okta/event-hook`, authScheme: { type: 'HEADER', key: 'Authorization', value: HOOK_SECRET } } },
+        channel: {
+          type: 'HTTP',
+          version: '1.0.0',
+          config: {
+            uri: `http://127.0.0.1:${port}/okta/event-hook`,
+            authScheme: { type: 'HEADER', key: 'Authorization', value: HOOK_SECRET },
+          },
+        },
       },
     });
     await okta.eventHookApi.verifyEventHook({ eventHookId: hook.id! });

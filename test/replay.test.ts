@@ -10,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { WORKFLOWS_PATH } from '../worker/workers';
 import { HISTORY_FIXTURES } from './support/temporal';
 
-const fixtures = readdirSync(HISTORY_FIXTURES).filter((name) => name.endsWith('.json')).sort();
+const fixtures = readdirSync(HISTORY_FIXTURES)
+  .filter((name) => name.endsWith('.json'))
+  .sort();
 const load = (name: string) => historyFromJSON(JSON.parse(readFileSync(join(HISTORY_FIXTURES, name), 'utf8')));
 const quiet = { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 let currentCode: ReturnType<typeof bundleWorkflowCode> | undefined;
@@ -32,6 +34,8 @@ describe('stored histories', () => {
       workflowInterceptorModules: [require.resolve('./support/nondeterministic-interceptor.ts')],
       logger: quiet,
     });
-    await expect(Worker.runReplayHistory({ workflowBundle }, load('full-run.json'), 'full-run')).rejects.toBeInstanceOf(DeterminismViolationError);
+    await expect(Worker.runReplayHistory({ workflowBundle }, load('full-run.json'), 'full-run')).rejects.toBeInstanceOf(
+      DeterminismViolationError,
+    );
   });
 });

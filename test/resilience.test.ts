@@ -41,7 +41,13 @@ function successfulWrites(requests: RequestEntry[]): Map<string, number> {
 
 describe('Okta rate limits', () => {
   it('waits for X-Rate-Limit-Reset after a 429 on each kind of call, then completes', async () => {
-    for (const route of ['/api/v1/users/*/lifecycle/*', '/api/v1/users/*/sessions', '/api/v1/groups/*/users/*', '/api/v1/apps/*/users/*', '/api/v1/devices/*']) {
+    for (const route of [
+      '/api/v1/users/*/lifecycle/*',
+      '/api/v1/users/*/sessions',
+      '/api/v1/groups/*/users/*',
+      '/api/v1/apps/*/users/*',
+      '/api/v1/devices/*',
+    ]) {
       await harness.admin.addFault({ route, status: 429, errorCode: 'E0000047', resetAfterS: 2, count: 1 });
     }
     const { handle } = await harness.start({ userId: alice });
@@ -52,7 +58,9 @@ describe('Okta rate limits', () => {
     const limited = log.filter((entry) => entry.status === 429);
     expect(limited.length).toBe(5);
     for (const hit of limited) {
-      const retry = log.find((entry) => entry.method === hit.method && entry.path === hit.path && entry.status < 400 && entry.at > hit.at);
+      const retry = log.find(
+        (entry) => entry.method === hit.method && entry.path === hit.path && entry.status < 400 && entry.at > hit.at,
+      );
       expect(retry, `${hit.method} ${hit.path} was retried`).toBeDefined();
       // X-Rate-Limit-Reset is a whole epoch second, 2 s ahead: the retry waits at least 1 s.
       expect(Date.parse(retry?.at ?? '') - Date.parse(hit.at)).toBeGreaterThanOrEqual(1000);
@@ -63,13 +71,21 @@ describe('Okta rate limits', () => {
 
 describe('Okta errors', () => {
   it('rides out 500s and connection resets on every route and ends with the right state', async () => {
-    await harness.admin.addFault({ route: '/api/v1/*', status: 500, errorCode: 'E0000009', probability: 0.2, count: 12 });
+    await harness.admin.addFault({
+      route: '/api/v1/*',
+      status: 500,
+      errorCode: 'E0000009',
+      probability: 0.2,
+      count: 12,
+    });
     await harness.admin.addFault({ route: '/api/v1/*', connectionReset: true, probability: 0.1, count: 6 });
     const { handle } = await harness.start({ userId: alice });
     expect((await handle.result()).outcome).toBe('completed');
     await expectFullyOffboarded(alice);
     // The emulator drops a fault once its count is spent, so the request log is what shows it hit.
-    const injected = (await harness.admin.requests()).filter((entry) => entry.status === 500 && entry.errorCode === 'E0000009');
+    const injected = (await harness.admin.requests()).filter(
+      (entry) => entry.status === 500 && entry.errorCode === 'E0000009',
+    );
     expect(injected.length).toBeGreaterThan(0);
   });
 
@@ -94,14 +110,22 @@ describe('a worker replaced mid-run', () => {
     await harness.startWorkers();
     expect((await handle.result()).outcome).toBe('completed');
     await expectFullyOffboarded(alice);
-    const lifecycle = [...successfulWrites(await harness.admin.requests())].filter(([key]) => key.includes('/lifecycle/'));
+    const lifecycle = [...successfulWrites(await harness.admin.requests())].filter(([key]) =>
+      key.includes('/lifecycle/'),
+    );
     expect(lifecycle.filter(([, count]) => count > 1)).toEqual([]);
   });
 });
 
 describe('a step that keeps failing after the lock', () => {
   it('parks the run in needs-attention, visible by search attribute, until retry after the fix', async () => {
-    const fault = await harness.admin.addFault({ route: '/api/v1/groups/*/users/*', method: 'DELETE', status: 400, errorCode: 'E0000001', errorSummary: 'Api validation failed: membership' });
+    const fault = await harness.admin.addFault({
+      route: '/api/v1/groups/*/users/*',
+      method: 'DELETE',
+      status: 400,
+      errorCode: 'E0000001',
+      errorSummary: 'Api validation failed: membership',
+    });
     const { handle } = await harness.start({ userId: alice });
     const parked = await harness.waitForStatus(handle, (status) => status.phase === 'needs-attention');
     expect(parked.attention).toMatchObject({ step: 'removeGroupMembership', type: 'OktaRequestRejected' });

@@ -25,11 +25,18 @@ const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toI
 describe('a scheduled run', () => {
   it('changes nothing in Okta before its effective date, and reschedule moves the date', async () => {
     const { handle } = await harness.start({ userId: alice, effectiveAt: inSeconds(3600) });
-    const waiting = await harness.waitForStatus(handle, (status) => status.phase === 'scheduled' && status.nextTimer !== undefined);
+    const waiting = await harness.waitForStatus(
+      handle,
+      (status) => status.phase === 'scheduled' && status.nextTimer !== undefined,
+    );
     expect(waiting.nextTimer?.kind).toBe('effective-at');
 
-    await expect(handle.executeUpdate('reschedule', { args: [{ effectiveAt: inSeconds(-60) }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    await expect(handle.executeUpdate('reschedule', { args: [{ effectiveAt: 'not a date' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await expect(
+      handle.executeUpdate('reschedule', { args: [{ effectiveAt: inSeconds(-60) }] }),
+    ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await expect(handle.executeUpdate('reschedule', { args: [{ effectiveAt: 'not a date' }] })).rejects.toBeInstanceOf(
+      WorkflowUpdateFailedError,
+    );
     expect(await harness.mutations()).toEqual([]);
 
     const newDate = inSeconds(3);
@@ -45,9 +52,15 @@ describe('a scheduled run', () => {
   it('rejects reschedule and expedite once the run has left scheduled', async () => {
     const { handle } = await harness.start({ userId: alice, deviceWipeDelay: '1h' });
     await harness.waitForStatus(handle, (status) => status.phase === 'awaiting-device-wipe');
-    await expect(handle.executeUpdate('reschedule', { args: [{ effectiveAt: inSeconds(600) }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    await expect(handle.executeUpdate('expedite', { args: [{ requestedBy: 'ops' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    await expect(handle.executeUpdate('retry', { args: [{ requestedBy: 'ops' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await expect(
+      handle.executeUpdate('reschedule', { args: [{ effectiveAt: inSeconds(600) }] }),
+    ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await expect(handle.executeUpdate('expedite', { args: [{ requestedBy: 'ops' }] })).rejects.toBeInstanceOf(
+      WorkflowUpdateFailedError,
+    );
+    await expect(handle.executeUpdate('retry', { args: [{ requestedBy: 'ops' }] })).rejects.toBeInstanceOf(
+      WorkflowUpdateFailedError,
+    );
     await handle.signal('cancel', { requestedBy: 'vitest' });
     await handle.result();
   });
@@ -131,7 +144,10 @@ describe('while devices wait for their wipe', () => {
     await harness.waitForStatus(handle, (status) => status.phase === 'verifying');
     await handle.signal('cancel', { requestedBy: 'ops' });
     const report = await handle.result();
-    expect(report.messages.map((message) => `${message.name}@${message.phase}`)).toEqual(['wipeDevicesNow@awaiting-device-wipe', 'cancel@verifying']);
+    expect(report.messages.map((message) => `${message.name}@${message.phase}`)).toEqual([
+      'wipeDevicesNow@awaiting-device-wipe',
+      'cancel@verifying',
+    ]);
     expect(report.outcome).toBe('cancelled');
     expect(report.notes.join(' ')).toMatch(/stays deactivated/);
     const user = await oktaUser(harness, alice);
@@ -161,7 +177,7 @@ describe('the Temporal UI Cancel button (a cancellation request)', () => {
 });
 
 describe('rehireUser after the run closed', () => {
-  it('restores from the closed run\'s snapshot', async () => {
+  it("restores from the closed run's snapshot", async () => {
     const before = await oktaUser(harness, alice);
     const { handle } = await harness.start({ userId: alice });
     expect((await handle.result()).outcome).toBe('completed');

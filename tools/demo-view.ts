@@ -5,7 +5,15 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { renderProgress } from '../client/render';
 import type { EmulatorAdmin } from '@okta-offboarding/okta-emulator';
 import type { RequestEntry } from '@okta-offboarding/okta-emulator';
-import { PHASES, statusQuery, TERMINAL_PHASES, type OffboardingReport, type OffboardingStatus, type Phase, type StepRecord } from '../workflows/definitions';
+import {
+  PHASES,
+  statusQuery,
+  TERMINAL_PHASES,
+  type OffboardingReport,
+  type OffboardingStatus,
+  type Phase,
+  type StepRecord,
+} from '../workflows/definitions';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
@@ -97,11 +105,18 @@ export interface FollowOptions {
 }
 
 /** Follows one run until it closes: each finished step and phase change as a line, a live progress line below. */
-export async function followRun(handle: WorkflowHandle, since: number, options: FollowOptions): Promise<OffboardingReport> {
+export async function followRun(
+  handle: WorkflowHandle,
+  since: number,
+  options: FollowOptions,
+): Promise<OffboardingReport> {
   const { region } = options;
   const result = handle.result() as Promise<OffboardingReport>;
   let closed = false;
-  void result.then(() => (closed = true), () => (closed = true));
+  void result.then(
+    () => (closed = true),
+    () => (closed = true),
+  );
   const printed = new Set<number>();
   let phase: Phase | undefined;
   let waitedForDevices = false;
@@ -148,7 +163,11 @@ const LOCK_DONE_PHASES: Phase[] = PHASES.slice(PHASES.indexOf('snapshot'));
 const SHOWN_PHASES: Phase[] = PHASES.filter((phase) => phase !== 'scheduled');
 /** Shown only when a run is in them. */
 const OPTIONAL_PHASES: Phase[] = ['needs-attention', 'cancelled', 'rehired', 'failed', 'awaiting-deletion'];
-const PHASE_LABEL: Partial<Record<Phase, string>> = { 'awaiting-device-wipe': 'device wait', 'wiping-devices': 'devices', deactivating: 'deactivate' };
+const PHASE_LABEL: Partial<Record<Phase, string>> = {
+  'awaiting-device-wipe': 'device wait',
+  'wiping-devices': 'devices',
+  deactivating: 'deactivate',
+};
 
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
@@ -162,14 +181,29 @@ function bar(done: number, total: number, width = 30): string {
 }
 
 /** The layoff's live view: runs per phase, lockout progress, Okta calls per bucket and 429s. */
-export function renderLayoff(runs: LayoffRun[], started: number, requests: RequestEntry[], limits: Map<string, number>, timeScale = 1): string {
+export function renderLayoff(
+  runs: LayoffRun[],
+  started: number,
+  requests: RequestEntry[],
+  limits: Map<string, number>,
+  timeScale = 1,
+): string {
   const byPhase = new Map<Phase, number>();
   for (const run of runs) {
-    const phase: Phase = run.error ? 'failed' : run.report ? (run.report.outcome === 'dry-run' ? 'completed' : run.report.outcome) : (run.status?.phase ?? 'scheduled');
+    const phase: Phase = run.error
+      ? 'failed'
+      : run.report
+        ? run.report.outcome === 'dry-run'
+          ? 'completed'
+          : run.report.outcome
+        : (run.status?.phase ?? 'scheduled');
     byPhase.set(phase, (byPhase.get(phase) ?? 0) + 1);
   }
   const shown = SHOWN_PHASES.filter((phase) => (byPhase.get(phase) ?? 0) > 0 || !OPTIONAL_PHASES.includes(phase));
-  const phases = new Table({ head: ['phase', ...shown.map((phase) => PHASE_LABEL[phase] ?? phase)], style: { compact: true, head: [], border: [] } });
+  const phases = new Table({
+    head: ['phase', ...shown.map((phase) => PHASE_LABEL[phase] ?? phase)],
+    style: { compact: true, head: [], border: [] },
+  });
   phases.push(['runs', ...shown.map((phase) => byPhase.get(phase) ?? 0)]);
   const lockTimes = runs.flatMap((run) => (run.lockedAt ? [run.lockedAt - started] : []));
   const calls = new Map<string, { total: number; limited: number }>();
@@ -180,16 +214,24 @@ export function renderLayoff(runs: LayoffRun[], started: number, requests: Reque
     calls.set(entry.bucket, bucket);
   }
   const buckets = [...calls].sort((a, b) => b[1].total - a[1].total).slice(0, 8);
-  const okta = new Table({ head: ['Okta bucket', ...buckets.map(([bucket]) => bucket)], style: { compact: true, head: [], border: [] } });
+  const okta = new Table({
+    head: ['Okta bucket', ...buckets.map(([bucket]) => bucket)],
+    style: { compact: true, head: [], border: [] },
+  });
   okta.push(
     ['calls', ...buckets.map(([, count]) => count.total)],
     ['429s', ...buckets.map(([, count]) => count.limited)],
-    [timeScale === 1 ? 'limit/min' : `limit/${Math.round((60 / timeScale) * 10) / 10}s`, ...buckets.map(([bucket]) => limits.get(bucket) ?? '')],
+    [
+      timeScale === 1 ? 'limit/min' : `limit/${Math.round((60 / timeScale) * 10) / 10}s`,
+      ...buckets.map(([bucket]) => limits.get(bucket) ?? ''),
+    ],
   );
   const done = runs.filter((run) => run.report || run.error).length;
   return [
     `Locked out ${String(lockTimes.length).padStart(4)}/${runs.length} ${bar(lockTimes.length, runs.length)}` +
-      (lockTimes.length ? `  p50 ${seconds(percentile(lockTimes, 50))}  p95 ${seconds(percentile(lockTimes, 95))}  last ${seconds(Math.max(...lockTimes))}` : ''),
+      (lockTimes.length
+        ? `  p50 ${seconds(percentile(lockTimes, 50))}  p95 ${seconds(percentile(lockTimes, 95))}  last ${seconds(Math.max(...lockTimes))}`
+        : ''),
     `Finished   ${String(done).padStart(4)}/${runs.length} ${bar(done, runs.length)}  ${seconds(Date.now() - started)} elapsed`,
     phases.toString(),
     okta.toString(),
@@ -197,10 +239,17 @@ export function renderLayoff(runs: LayoffRun[], started: number, requests: Reque
 }
 
 /** Polls every open run's status (a few at a time) until all are closed, redrawing the layoff view. */
-export async function followLayoff(runs: LayoffRun[], started: number, admin: EmulatorAdmin, region: LiveRegion): Promise<void> {
+export async function followLayoff(
+  runs: LayoffRun[],
+  started: number,
+  admin: EmulatorAdmin,
+  region: LiveRegion,
+): Promise<void> {
   const since = new Date(started - 1000).toISOString();
   const rateLimits = await admin.rateLimits().catch(() => undefined);
-  const limits = new Map((rateLimits?.buckets ?? []).map((bucket) => [bucket.name, bucket.perMinute] as [string, number]));
+  const limits = new Map(
+    (rateLimits?.buckets ?? []).map((bucket) => [bucket.name, bucket.perMinute] as [string, number]),
+  );
   for (const run of runs) {
     (run.handle.result() as Promise<OffboardingReport>).then(
       (report) => (run.report = report),
@@ -210,7 +259,9 @@ export async function followLayoff(runs: LayoffRun[], started: number, admin: Em
   let requests: RequestEntry[] = [];
   let lastRequestPoll = 0;
   for (;;) {
-    const open = runs.filter((run) => !run.report && !run.error && !(run.status && TERMINAL_PHASES.includes(run.status.phase)));
+    const open = runs.filter(
+      (run) => !run.report && !run.error && !(run.status && TERMINAL_PHASES.includes(run.status.phase)),
+    );
     for (let i = 0; i < open.length; i += 10) {
       await Promise.all(
         open.slice(i, i + 10).map(async (run) => {
@@ -239,7 +290,10 @@ export async function followLayoff(runs: LayoffRun[], started: number, admin: Em
 
 /** The layoff's end: one line per person. */
 export function renderLayoffSummary(runs: LayoffRun[], started: number): string {
-  const table = new Table({ head: ['user', 'Okta id', 'outcome', 'locked out after', 'finished after', 'residue'], style: { compact: true, head: [], border: [] } });
+  const table = new Table({
+    head: ['user', 'Okta id', 'outcome', 'locked out after', 'finished after', 'residue'],
+    style: { compact: true, head: [], border: [] },
+  });
   for (const run of runs) {
     const finished = run.report ? Date.parse(run.report.finishedAt) - started : undefined;
     table.push([
@@ -248,7 +302,11 @@ export function renderLayoffSummary(runs: LayoffRun[], started: number): string 
       run.report?.outcome ?? `error: ${run.error ?? '?'}`,
       run.lockedAt ? seconds(run.lockedAt - started) : '',
       finished !== undefined ? seconds(finished) : '',
-      run.report ? (run.report.residue.length ? run.report.residue.map((item) => `${item.kind} ${item.id}`).join(', ') : 'none') : '',
+      run.report
+        ? run.report.residue.length
+          ? run.report.residue.map((item) => `${item.kind} ${item.id}`).join(', ')
+          : 'none'
+        : '',
     ]);
   }
   return table.toString();

@@ -17,7 +17,14 @@ import { WORKFORCE_LIMITS } from '../worker/budget';
 import { offboardWorkflowId, OKTA_BUCKETS, parseDuration, type OffboardingReport } from '../workflows/definitions';
 import { followLayoff, followRun, LiveRegion, renderLayoffSummary, type LayoffRun } from './demo-view';
 import { startDevServer } from './dev-server';
-import { assertPortsFree, ChildFailedError, logTail, PortTakenError, Supervisor, type PortNeed } from './supervisor/processes';
+import {
+  assertPortsFree,
+  ChildFailedError,
+  logTail,
+  PortTakenError,
+  Supervisor,
+  type PortNeed,
+} from './supervisor/processes';
 
 const ROOT = join(__dirname, '..');
 const DEMO_DIR = join(ROOT, '.demo');
@@ -64,8 +71,13 @@ function duration(value: string): string {
 function parseOptions(): DemoOptions {
   return new Command('npm run demo --')
     .description('Run the offboarding system on this machine and offboard a sample user (Ctrl-C stops everything).')
-    .option('--user <login>', 'the sample user to offboard (default: the next one without a run yet, ACTIVE ones first)')
-    .option('--layoff <n>', 'offboard N sample users at once, to watch the lockout and the Okta rate limits', (value) => Math.round(positive(value)))
+    .option(
+      '--user <login>',
+      'the sample user to offboard (default: the next one without a run yet, ACTIVE ones first)',
+    )
+    .option('--layoff <n>', 'offboard N sample users at once, to watch the lockout and the Okta rate limits', (value) =>
+      Math.round(positive(value)),
+    )
     .option('--no-ui', 'run the Temporal dev server without its Web UI')
     .option('--reset', 'delete .demo/ (Temporal runs and the Okta org) first')
     .option('--temporal-port <port>', 'Temporal frontend gRPC port', port, 7233)
@@ -73,7 +85,12 @@ function parseOptions(): DemoOptions {
     .option('--okta-port <port>', 'Okta emulator port', port, 8090)
     .option('--intake-port <port>', 'HTTP intake port', port, 8080)
     .option('--device-wipe-delay <duration>', 'wait before devices are decommissioned', duration, '20s')
-    .option('--time-scale <x>', 'Okta emulator time scale: one Okta minute lasts 60/x seconds (the worker budget follows)', positive, 1)
+    .option(
+      '--time-scale <x>',
+      'Okta emulator time scale: one Okta minute lasts 60/x seconds (the worker budget follows)',
+      positive,
+      1,
+    )
     .parse()
     .opts<DemoOptions>();
 }
@@ -103,7 +120,12 @@ interface Stack {
   cliPath: string;
 }
 
-async function startStack(options: DemoOptions, dataDir: string, org: () => Org, supervisor: Supervisor): Promise<Stack> {
+async function startStack(
+  options: DemoOptions,
+  dataDir: string,
+  org: () => Org,
+  supervisor: Supervisor,
+): Promise<Stack> {
   const sqlite = join(dataDir, 'temporal.sqlite');
   const stateFile = join(dataDir, 'okta-state.json');
   if (!existsSync(sqlite) && existsSync(stateFile)) {
@@ -112,16 +134,28 @@ async function startStack(options: DemoOptions, dataDir: string, org: () => Org,
   }
   const withIntake = existsSync(INTAKE_ENTRY);
   const ports: PortNeed[] = [
-    { port: options.temporalPort, what: 'Temporal frontend (gRPC)', change: '`npm run demo -- --temporal-port <port>`' },
-    ...(options.ui ? [{ port: options.uiPort, what: 'Temporal Web UI', change: '`npm run demo -- --ui-port <port>` (or --no-ui)' }] : []),
+    {
+      port: options.temporalPort,
+      what: 'Temporal frontend (gRPC)',
+      change: '`npm run demo -- --temporal-port <port>`',
+    },
+    ...(options.ui
+      ? [{ port: options.uiPort, what: 'Temporal Web UI', change: '`npm run demo -- --ui-port <port>` (or --no-ui)' }]
+      : []),
     { port: options.oktaPort, what: 'Okta emulator', change: '`npm run demo -- --okta-port <port>`' },
-    ...(withIntake ? [{ port: options.intakePort, what: 'HTTP intake', change: '`npm run demo -- --intake-port <port>`' }] : []),
+    ...(withIntake
+      ? [{ port: options.intakePort, what: 'HTTP intake', change: '`npm run demo -- --intake-port <port>`' }]
+      : []),
   ];
   const twice = ports.find((need, index) => ports.findIndex((other) => other.port === need.port) !== index);
-  if (twice) throw new Error(`Port ${twice.port} is chosen for two services; give each of --temporal-port, --ui-port, --okta-port and --intake-port its own.`);
+  if (twice)
+    throw new Error(
+      `Port ${twice.port} is chosen for two services; give each of --temporal-port, --ui-port, --okta-port and --intake-port its own.`,
+    );
   await assertPortsFree(ports);
 
-  const cliPath = process.env.TEMPORAL_CLI_PATH || (await (await import('../scripts/temporal-cli.mjs')).ensureTemporalCli());
+  const cliPath =
+    process.env.TEMPORAL_CLI_PATH || (await (await import('../scripts/temporal-cli.mjs')).ensureTemporalCli());
   const seedArgs: string[] = [];
   if (!existsSync(stateFile)) {
     const seedFile = join(dataDir, 'okta-seed.json');
@@ -129,15 +163,34 @@ async function startStack(options: DemoOptions, dataDir: string, org: () => Org,
     seedArgs.push('--seed', seedFile);
   }
   const oktaUrl = `http://127.0.0.1:${options.oktaPort}`;
-  say(`Starting the Temporal dev server and the Okta emulator ${seedArgs.length ? '(new sample org)' : `(org from ${relative(ROOT, stateFile)})`}...`);
+  say(
+    `Starting the Temporal dev server and the Okta emulator ${seedArgs.length ? '(new sample org)' : `(org from ${relative(ROOT, stateFile)})`}...`,
+  );
   const [server] = await Promise.all([
-    startDevServer(supervisor, { cliPath, port: options.temporalPort, uiPort: options.ui ? options.uiPort : false, dbFile: sqlite }),
+    startDevServer(supervisor, {
+      cliPath,
+      port: options.temporalPort,
+      uiPort: options.ui ? options.uiPort : false,
+      dbFile: sqlite,
+    }),
     supervisor.start({
       name: 'okta-emulator',
       command: TSX,
       args: [
-        EMULATOR_CLI, '--port', String(options.oktaPort), '--host', '127.0.0.1', ...seedArgs, '--state-file', stateFile,
-        '--rate-limits', 'workforce', '--time-scale', String(options.timeScale), '--token', OKTA_TOKEN,
+        EMULATOR_CLI,
+        '--port',
+        String(options.oktaPort),
+        '--host',
+        '127.0.0.1',
+        ...seedArgs,
+        '--state-file',
+        stateFile,
+        '--rate-limits',
+        'workforce',
+        '--time-scale',
+        String(options.timeScale),
+        '--token',
+        OKTA_TOKEN,
       ],
       cwd: ROOT,
       env: childEnv({}),
@@ -154,7 +207,9 @@ async function startStack(options: DemoOptions, dataDir: string, org: () => Org,
     OKTA_API_TOKEN: OKTA_TOKEN,
   };
   // The worker's budget matches the emulator's Workforce limits, sped up by the time scale.
-  const rateLimits = OKTA_BUCKETS.map((bucket) => `${bucket}=${Math.round(WORKFORCE_LIMITS[bucket] * options.timeScale)}`).join(',');
+  const rateLimits = OKTA_BUCKETS.map(
+    (bucket) => `${bucket}=${Math.round(WORKFORCE_LIMITS[bucket] * options.timeScale)}`,
+  ).join(',');
   say(`Starting the worker${withIntake ? ' and the intake' : ''} (${elapsed()})...`);
   await Promise.all([
     supervisor.start({
@@ -196,7 +251,12 @@ async function startStack(options: DemoOptions, dataDir: string, org: () => Org,
   const config = temporalConfigFromEnv(env);
   const client = await connectClient(config);
   return {
-    supervisor, config, client, env, oktaUrl, cliPath,
+    supervisor,
+    config,
+    client,
+    env,
+    oktaUrl,
+    cliPath,
     admin: new EmulatorAdmin(oktaUrl),
     ...(withIntake ? { intakeUrl: `http://127.0.0.1:${options.intakePort}` } : {}),
   };
@@ -216,9 +276,15 @@ async function hasRun(client: Client, userId: string): Promise<boolean> {
 function candidates(org: Org): Array<{ login: string; id: string }> {
   const protectedGroup = org.groups.find((group) => group.name === PROTECTED_GROUP)?.id;
   const eligible = org.users.filter(
-    (user) => user.status !== 'DEPROVISIONED' && user.login !== PROTECTED_USER && !(protectedGroup && user.groups?.includes(protectedGroup)),
+    (user) =>
+      user.status !== 'DEPROVISIONED' &&
+      user.login !== PROTECTED_USER &&
+      !(protectedGroup && user.groups?.includes(protectedGroup)),
   );
-  return [...eligible.filter((user) => user.status === 'ACTIVE'), ...eligible.filter((user) => user.status !== 'ACTIVE')].map((user) => ({
+  return [
+    ...eligible.filter((user) => user.status === 'ACTIVE'),
+    ...eligible.filter((user) => user.status !== 'ACTIVE'),
+  ].map((user) => ({
     login: user.login,
     id: user.id as string,
   }));
@@ -243,7 +309,10 @@ async function pickUsers(stack: Stack, count: number): Promise<Array<{ login: st
 async function findUser(stack: Stack, login: string): Promise<{ login: string; id: string }> {
   const org = await stack.admin.state();
   const user = org.users.find((candidate) => candidate.login === login || candidate.id === login);
-  if (!user?.id) throw new Error(`No sample user ${login}. Sample users: ${org.users.map((candidate) => candidate.login).join(', ')}`);
+  if (!user?.id)
+    throw new Error(
+      `No sample user ${login}. Sample users: ${org.users.map((candidate) => candidate.login).join(', ')}`,
+    );
   return { login: user.login, id: user.id };
 }
 
@@ -256,7 +325,9 @@ function tryThis(stack: Stack, options: DemoOptions, login: string | undefined, 
   const temporal = stack.cliPath.replace(homedir(), '~');
   const lines = [
     '',
-    'The demo keeps running: Temporal, the Okta emulator, the worker' + (stack.intakeUrl ? ' and the intake' : '') + '. Try, in another terminal:',
+    'The demo keeps running: Temporal, the Okta emulator, the worker' +
+      (stack.intakeUrl ? ' and the intake' : '') +
+      '. Try, in another terminal:',
     `  ${exports}`,
     ...(login
       ? [
@@ -277,14 +348,26 @@ function tryThis(stack: Stack, options: DemoOptions, login: string | undefined, 
       `  ${ui}/namespaces/default/workflows?query=${encodeURIComponent(query)}`,
     );
   }
-  if (stack.intakeUrl) lines.push('', `Intake: ${stack.intakeUrl} (HMAC secret ${HMAC_SECRET}, Okta event hook secret ${EVENT_HOOK_SECRET}); see docs/cli-and-intake.md`);
-  lines.push(`Okta emulator: ${stack.oktaUrl} (token ${OKTA_TOKEN}; org state: ${stack.oktaUrl}/__emulator/state)`, `Logs: ${relative(ROOT, join(DEMO_DIR, 'logs'))}/`);
-  if (workflowIds.length === 1) lines.push(`Run history: ${temporal} workflow show --workflow-id ${workflowIds[0]} --address ${address}`);
+  if (stack.intakeUrl)
+    lines.push(
+      '',
+      `Intake: ${stack.intakeUrl} (HMAC secret ${HMAC_SECRET}, Okta event hook secret ${EVENT_HOOK_SECRET}); see docs/cli-and-intake.md`,
+    );
+  lines.push(
+    `Okta emulator: ${stack.oktaUrl} (token ${OKTA_TOKEN}; org state: ${stack.oktaUrl}/__emulator/state)`,
+    `Logs: ${relative(ROOT, join(DEMO_DIR, 'logs'))}/`,
+  );
+  if (workflowIds.length === 1)
+    lines.push(`Run history: ${temporal} workflow show --workflow-id ${workflowIds[0]} --address ${address}`);
   lines.push('', 'Press Ctrl-C to stop everything.');
   say(lines.join('\n'));
 }
 
-async function offboardOne(stack: Stack, options: DemoOptions, region: LiveRegion): Promise<{ login: string; workflowId: string }> {
+async function offboardOne(
+  stack: Stack,
+  options: DemoOptions,
+  region: LiveRegion,
+): Promise<{ login: string; workflowId: string }> {
   const user = options.user ? await findUser(stack, options.user) : (await pickUsers(stack, 1))[0]!;
   const run = await startOffboarding(stack.client, stack.config.taskQueue, {
     userId: user.id,
@@ -294,7 +377,9 @@ async function offboardOne(stack: Stack, options: DemoOptions, region: LiveRegio
     correlationId: `demo-${new Date().toISOString()}`,
     deviceWipeDelay: options.deviceWipeDelay,
   });
-  say(`\nOffboarding ${user.login} (Okta id ${user.id}): ${run.created ? 'started' : 'the run that already exists'} ${run.workflowId}`);
+  say(
+    `\nOffboarding ${user.login} (Okta id ${user.id}): ${run.created ? 'started' : 'the run that already exists'} ${run.workflowId}`,
+  );
   if (options.ui) say(`  live in the Temporal UI: ${runUrl(stack.config, run.workflowId, run.runId)}`);
   say(`  ${'at'.padStart(7)}  ${'phase'.padEnd(21)} ${'step'.padEnd(24)} ${'outcome'.padEnd(10)} items`);
   const handle = stack.client.workflow.getHandle(run.workflowId, run.runId);
@@ -307,16 +392,29 @@ async function offboardOne(stack: Stack, options: DemoOptions, region: LiveRegio
   });
   say(`\n${renderReport(report)}`);
   say(`\nReport reached ${elapsed()} after the demo started (installing and building excluded).`);
-  say(options.ui ? `Temporal UI of this run: ${runUrl(stack.config, run.workflowId, run.runId)}` : `Temporal UI disabled (--no-ui); run id ${run.runId}`);
+  say(
+    options.ui
+      ? `Temporal UI of this run: ${runUrl(stack.config, run.workflowId, run.runId)}`
+      : `Temporal UI disabled (--no-ui); run id ${run.runId}`,
+  );
   return { login: user.login, workflowId: run.workflowId };
 }
 
-async function offboardLayoff(stack: Stack, count: number, options: DemoOptions, region: LiveRegion): Promise<string[]> {
+async function offboardLayoff(
+  stack: Stack,
+  count: number,
+  options: DemoOptions,
+  region: LiveRegion,
+): Promise<string[]> {
   const users = await pickUsers(stack, count);
   const layoffStart = Date.now();
   const correlation = `demo-layoff-${new Date(layoffStart).toISOString()}`;
-  say(`\nLayoff: offboarding ${count} people at once against Okta's Workforce rate limits (time scale ${options.timeScale}).`);
-  say('Lock-phase calls carry the highest task priority, so everyone is locked out before anyone\'s later steps use the shared buckets.\n');
+  say(
+    `\nLayoff: offboarding ${count} people at once against Okta's Workforce rate limits (time scale ${options.timeScale}).`,
+  );
+  say(
+    "Lock-phase calls carry the highest task priority, so everyone is locked out before anyone's later steps use the shared buckets.\n",
+  );
   const runs: LayoffRun[] = await Promise.all(
     users.map(async (user, index) => {
       const run = await startOffboarding(stack.client, stack.config.taskQueue, {
@@ -335,7 +433,9 @@ async function offboardLayoff(stack: Stack, count: number, options: DemoOptions,
   say(`\nAll ${count} runs closed ${elapsed()} after the demo started.`);
   if (options.ui) {
     const query = `OffboardingEventId STARTS_WITH "${correlation}"`;
-    say(`Temporal UI of the layoff: ${stack.config.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+    say(
+      `Temporal UI of the layoff: ${stack.config.uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`,
+    );
   }
   return runs.map((run) => offboardWorkflowId(run.userId));
 }
@@ -360,7 +460,9 @@ async function run(): Promise<void> {
       if (fatal) return;
       fatal = true;
       region.end();
-      say(`\n${child.name} stopped unexpectedly (${signal ?? `exit code ${code}`}). The end of ${relative(ROOT, child.logFile)}:\n${logTail(child.logFile)}`);
+      say(
+        `\n${child.name} stopped unexpectedly (${signal ?? `exit code ${code}`}). The end of ${relative(ROOT, child.logFile)}:\n${logTail(child.logFile)}`,
+      );
       void supervisor.stopAll().finally(() => process.exit(1));
     },
   });
@@ -369,13 +471,16 @@ async function run(): Promise<void> {
     say('\nStopping the demo...');
   });
   process.on('exit', (code) => {
-    if (supervisor.isStopping && code !== 1) say('Stopped. Runs and the Okta org are kept in .demo/ for the next `npm run demo`.');
+    if (supervisor.isStopping && code !== 1)
+      say('Stopped. Runs and the Okta org are kept in .demo/ for the next `npm run demo`.');
   });
 
   try {
     const org = layoff ? () => generateSampleOrg({ users: Math.max(2 * layoff, layoff + 20), seed: 7 }) : demoOrg;
     const stack = await startStack(options, dataDir, org, supervisor);
-    say(`Ready in ${elapsed()}: Temporal ${stack.env.TEMPORAL_ADDRESS}${options.ui ? ` (UI ${stack.config.uiUrl})` : ''}, Okta emulator ${stack.oktaUrl}${stack.intakeUrl ? `, intake ${stack.intakeUrl}` : ''}.`);
+    say(
+      `Ready in ${elapsed()}: Temporal ${stack.env.TEMPORAL_ADDRESS}${options.ui ? ` (UI ${stack.config.uiUrl})` : ''}, Okta emulator ${stack.oktaUrl}${stack.intakeUrl ? `, intake ${stack.intakeUrl}` : ''}.`,
+    );
     if (layoff) {
       const workflowIds = await offboardLayoff(stack, layoff, options, region);
       tryThis(stack, options, undefined, workflowIds);
@@ -386,7 +491,8 @@ async function run(): Promise<void> {
   } catch (error) {
     if (supervisor.isStopping) return;
     region.end();
-    if (error instanceof PortTakenError) say(`\n${error.message}\n(Another \`npm run demo\` still running? Ctrl-C in its terminal stops it.)`);
+    if (error instanceof PortTakenError)
+      say(`\n${error.message}\n(Another \`npm run demo\` still running? Ctrl-C in its terminal stops it.)`);
     else if (error instanceof ChildFailedError) say(`\n${error.message}\n${error.logTail}`);
     else say(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}`);
     fatal = true;

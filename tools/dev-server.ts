@@ -17,9 +17,12 @@ import type { SupervisedChild, Supervisor } from './supervisor/processes';
  */
 export function devServerArgs(): string[] {
   return [
-    '--dynamic-config-value', 'matching.useNewMatcher=true',
-    '--sqlite-pragma', 'journal_mode=WAL',
-    '--sqlite-pragma', 'synchronous=OFF',
+    '--dynamic-config-value',
+    'matching.useNewMatcher=true',
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=OFF',
   ];
 }
 
@@ -35,7 +38,10 @@ const CLI_TYPE_NAMES: Partial<Record<SearchAttributeType, string>> = {
 
 /** `--search-attribute Name=Type` for every custom search attribute of the project. */
 export function searchAttributeArgs(): string[] {
-  return SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type] ?? 'Keyword'}`]);
+  return SEARCH_ATTRIBUTE_KEYS.flatMap((key) => [
+    '--search-attribute',
+    `${key.name}=${CLI_TYPE_NAMES[key.type] ?? 'Keyword'}`,
+  ]);
 }
 
 export interface DevServerOptions {
@@ -66,9 +72,12 @@ export function startDevServerArgs(options: DevServerOptions): string[] {
   const ip = options.ip ?? '127.0.0.1';
   const uiPort = options.uiPort ?? 8233;
   return [
-    'server', 'start-dev',
-    '--ip', ip,
-    '--port', String(options.port ?? 7233),
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(options.port ?? 7233),
     ...(uiPort === false ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...searchAttributeArgs(),
@@ -80,9 +89,23 @@ export function startDevServerArgs(options: DevServerOptions): string[] {
 /** One `temporal operator cluster health` call: true when the server answers SERVING. */
 export function clusterHealthy(cliPath: string, address: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(cliPath, ['operator', 'cluster', 'health', '--address', address, '--command-timeout', '3s', '--disable-config-file', '--disable-config-env'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const child = spawn(
+      cliPath,
+      [
+        'operator',
+        'cluster',
+        'health',
+        '--address',
+        address,
+        '--command-timeout',
+        '3s',
+        '--disable-config-file',
+        '--disable-config-env',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', () => resolve(false));
@@ -105,5 +128,9 @@ export async function startDevServer(supervisor: Supervisor, options: DevServerO
       timeoutMs: options.timeoutMs ?? 60_000,
     },
   });
-  return { address, child, ...(uiPort === false ? {} : { uiUrl: `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${uiPort}` }) };
+  return {
+    address,
+    child,
+    ...(uiPort === false ? {} : { uiUrl: `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${uiPort}` }),
+  };
 }

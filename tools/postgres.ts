@@ -21,7 +21,8 @@ type Log = (line: string) => void;
 
 function run(command: string, args: string[], input?: string): string {
   const result = spawnSync(command, args, { encoding: 'utf8', input });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr || result.stdout || result.error?.message}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr || result.stdout || result.error?.message}`);
   return result.stdout;
 }
 
@@ -29,7 +30,9 @@ function run(command: string, args: string[], input?: string): string {
 function packagedBinDir(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const majors = readdirSync(root).filter((name) => existsSync(join(root, name, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(root)
+    .filter((name) => existsSync(join(root, name, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
   return majors[0] ? join(root, majors[0], 'bin') : undefined;
 }
 
@@ -44,7 +47,10 @@ function installPackage(log: Log): string {
   }
   log('Installing PostgreSQL from the OS packages (apt-get, about a minute)...\n');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-q'], ['install', '-y', '-q', 'postgresql']]) {
+  for (const args of [
+    ['update', '-q'],
+    ['install', '-y', '-q', 'postgresql'],
+  ]) {
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${result.status})`);
   }
@@ -55,7 +61,8 @@ function installPackage(log: Log): string {
 
 export function fromUrl(url: string): Postgres {
   const parsed = new URL(url);
-  if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new Error(`--postgres-url must be postgres://user:password@host:port, got ${url}`);
+  if (!/^postgres(ql)?:$/.test(parsed.protocol))
+    throw new Error(`--postgres-url must be postgres://user:password@host:port, got ${url}`);
   return {
     host: parsed.hostname,
     port: Number(parsed.port || 5432),
@@ -74,7 +81,8 @@ export async function startThrowawayPostgres(supervisor: Supervisor, log: Log): 
   const bin = packagedBinDir() ?? installPackage(log);
   const dir = mkdtempSync(join(tmpdir(), 'offboarding-rehearsal-pg-'));
   const asRoot = process.getuid?.() === 0;
-  const as = (command: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]);
+  const as = (command: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   if (asRoot) {
     const ids = run('id', ['-u', 'postgres']).trim();
     const gid = run('id', ['-g', 'postgres']).trim();
@@ -82,17 +90,59 @@ export async function startThrowawayPostgres(supervisor: Supervisor, log: Log): 
   }
   chmodSync(dir, 0o700);
   const data = join(dir, 'data');
-  const [initdb, initdbArgs] = as(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-instructions']);
+  const [initdb, initdbArgs] = as(join(bin, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '-E',
+    'UTF8',
+    '--no-instructions',
+  ]);
   run(initdb, initdbArgs);
   const port = await freePort();
   // Four Temporal services open up to 30 connections each.
   const [postgres, postgresArgs] = as(join(bin, 'postgres'), [
-    '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300',
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'max_connections=300',
   ]);
-  await supervisor.start({ name: 'postgres', command: postgres, args: postgresArgs, ready: { line: /database system is ready to accept connections/ } });
+  await supervisor.start({
+    name: 'postgres',
+    command: postgres,
+    args: postgresArgs,
+    ready: { line: /database system is ready to accept connections/ },
+  });
   const password = randomBytes(12).toString('hex');
   const psql = join(bin, 'psql');
-  run(psql, ['-h', dir, '-p', String(port), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE ROLE temporal LOGIN CREATEDB PASSWORD '${password}'`]);
+  run(psql, [
+    '-h',
+    dir,
+    '-p',
+    String(port),
+    '-U',
+    'postgres',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-q',
+    '-c',
+    `CREATE ROLE temporal LOGIN CREATEDB PASSWORD '${password}'`,
+  ]);
   log(`PostgreSQL ${bin.split('/').at(-2)} running on 127.0.0.1:${port} (data in ${data}).\n`);
-  return { host: '127.0.0.1', port, user: 'temporal', password, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    host: '127.0.0.1',
+    port,
+    user: 'temporal',
+    password,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -30,7 +30,12 @@ const NAMESPACE = 'default';
 const TASK_QUEUE = 'offboarding';
 const OKTA_TOKEN = 'rehearsal-token';
 
-interface ChaosEvent { event: string; atMs: number; tookMs: number; openRuns: number }
+interface ChaosEvent {
+  event: string;
+  atMs: number;
+  tookMs: number;
+  openRuns: number;
+}
 
 const started = Date.now();
 const elapsed = (): string => `${Math.round((Date.now() - started) / 1000)}s`;
@@ -49,7 +54,8 @@ function options() {
     },
   });
   const users = Number(values.users);
-  if (!Number.isInteger(users) || users < 1 || users > 1000) throw new Error(`--users must be 1..1000, got ${values.users}`);
+  if (!Number.isInteger(users) || users < 1 || users > 1000)
+    throw new Error(`--users must be 1..1000, got ${values.users}`);
   const latency = Number(values['okta-latency-ms']);
   return {
     users,
@@ -61,9 +67,18 @@ function options() {
 }
 
 /** Runs a command to completion, its output into the log folder; throws with the tail on failure. */
-export function runToEnd(name: string, command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; logDir: string }): Promise<void> {
+export function runToEnd(
+  name: string,
+  command: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; logDir: string },
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -134,11 +149,27 @@ export async function clusterSettings(postgres: Postgres): Promise<Cluster> {
   return { ports, env, address };
 }
 
-export async function startTemporalService(supervisor: Supervisor, serverPath: string, cluster: Cluster, service: TemporalService): Promise<void> {
+export async function startTemporalService(
+  supervisor: Supervisor,
+  serverPath: string,
+  cluster: Cluster,
+  service: TemporalService,
+): Promise<void> {
   await supervisor.start({
     name: `temporal-${service}`,
     command: serverPath,
-    args: ['--root', join(root, 'deploy', 'temporal'), '--config', 'config', '--env', 'production', '--allow-no-auth', 'start', '--service', service],
+    args: [
+      '--root',
+      join(root, 'deploy', 'temporal'),
+      '--config',
+      'config',
+      '--env',
+      'production',
+      '--allow-no-auth',
+      'start',
+      '--service',
+      service,
+    ],
     env: { PATH: process.env.PATH, ...cluster.env },
     // The worker service serves no gRPC; it says when it has joined the cluster.
     ...(service === 'worker' ? { ready: { line: /worker service started/, timeoutMs: 90_000 } } : {}),
@@ -150,7 +181,12 @@ export async function startTemporalService(supervisor: Supervisor, serverPath: s
 async function stageProductionApp(appDir: string, logDir: string): Promise<void> {
   mkdirSync(appDir, { recursive: true });
   for (const file of ['package.json', 'package-lock.json']) cpSync(join(root, file), join(appDir, file));
-  await runToEnd('npm-ci-omit-dev', 'npm', ['ci', '--omit=dev', '--workspaces=false', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: appDir, logDir });
+  await runToEnd(
+    'npm-ci-omit-dev',
+    'npm',
+    ['ci', '--omit=dev', '--workspaces=false', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'],
+    { cwd: appDir, logDir },
+  );
 }
 
 function sign(secret: string, method: string, path: string, body: string): string {
@@ -160,12 +196,20 @@ function sign(secret: string, method: string, path: string, body: string): strin
 
 /** One HR event through the signed intake, retried on 503 (Temporal briefly unavailable) like an HR system would. */
 async function postHrEvent(intakeUrl: string, secret: string, userId: string, index: number): Promise<boolean> {
-  const body = JSON.stringify({ user: userId, eventId: `rehearsal-${index}-${userId}`, reason: 'Rehearsal of the production topology', source: 'rehearsal-hr' });
+  const body = JSON.stringify({
+    user: userId,
+    eventId: `rehearsal-${index}-${userId}`,
+    reason: 'Rehearsal of the production topology',
+    source: 'rehearsal-hr',
+  });
   for (let attempt = 1; attempt <= 30; attempt++) {
     try {
       const response = await fetch(`${intakeUrl}/v1/offboardings`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'offboard-signature': sign(secret, 'POST', '/v1/offboardings', body) },
+        headers: {
+          'content-type': 'application/json',
+          'offboard-signature': sign(secret, 'POST', '/v1/offboardings', body),
+        },
         body,
       });
       if (response.status === 200 || response.status === 201 || response.status === 202) return true;
@@ -203,7 +247,10 @@ async function outcomeOf(client: Client, userId: string): Promise<Outcome> {
     return outcome === 'completed' || outcome === 'cancelled' || outcome === 'rehired' ? outcome : 'failed';
   }
   if (status === 'RUNNING') {
-    const phase = await handle.query(statusQuery).then((s) => s.phase, () => undefined);
+    const phase = await handle.query(statusQuery).then(
+      (s) => s.phase,
+      () => undefined,
+    );
     return phase === 'needs-attention' ? 'needsAttention' : 'stuck';
   }
   return status === 'CANCELLED' ? 'cancelled' : 'failed';
@@ -211,10 +258,20 @@ async function outcomeOf(client: Client, userId: string): Promise<Outcome> {
 
 /** Every leaver's run, eight at a time; a leaver without a run is lost. */
 async function classify(client: Client, userIds: string[], accepted: Set<string>): Promise<RunCounts> {
-  const runs: RunCounts = { started: accepted.size, completed: 0, cancelled: 0, rehired: 0, failed: 0, needsAttention: 0, stuck: 0, lost: 0 };
+  const runs: RunCounts = {
+    started: accepted.size,
+    completed: 0,
+    cancelled: 0,
+    rehired: 0,
+    failed: 0,
+    needsAttention: 0,
+    stuck: 0,
+    lost: 0,
+  };
   const queue = [...userIds];
   const check = async (): Promise<void> => {
-    for (let userId = queue.shift(); userId !== undefined; userId = queue.shift()) runs[await outcomeOf(client, userId)] += 1;
+    for (let userId = queue.shift(); userId !== undefined; userId = queue.shift())
+      runs[await outcomeOf(client, userId)] += 1;
   };
   await Promise.all(Array.from({ length: 8 }, check));
   return runs;
@@ -239,7 +296,12 @@ function residualAccess(state: Org, userIds: string[]): Residual & { details: st
   return { count: left.length, userIds: left, details };
 }
 
-async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array<() => void>, opts: ReturnType<typeof options>): Promise<boolean> {
+async function rehearse(
+  supervisor: Supervisor,
+  workDir: string,
+  cleanups: Array<() => void>,
+  opts: ReturnType<typeof options>,
+): Promise<boolean> {
   const logDir = join(workDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   log(`Rehearsal of the production topology with ${opts.users} offboardings; logs in ${logDir}\n`);
@@ -253,7 +315,12 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
   const appDir = join(workDir, 'app');
   const staging = (async () => {
     // Built straight into the staging folder: the working tree's dist/ is left alone.
-    await runToEnd('build', process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build.ts'), join(appDir, 'dist')], { cwd: root, logDir });
+    await runToEnd(
+      'build',
+      process.execPath,
+      ['--import', 'tsx', join(root, 'scripts', 'build.ts'), join(appDir, 'dist')],
+      { cwd: root, logDir },
+    );
     await stageProductionApp(appDir, logDir);
     log(`staged ${appDir}: dist/ and production dependencies (${elapsed()})\n`);
   })();
@@ -265,19 +332,35 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
   cleanups.push(() => postgres.cleanup());
 
   step('Schema (deploy/temporal/setup-schema.sh with temporal-sql-tool, as the compose temporal-schema service)');
-  const sqlEnv = { ...process.env, SQL_HOST: postgres.host, SQL_PORT: String(postgres.port), SQL_USER: postgres.user, SQL_PASSWORD: postgres.password, TEMPORAL_SQL_TOOL: binaries.sqlTool };
+  const sqlEnv = {
+    ...process.env,
+    SQL_HOST: postgres.host,
+    SQL_PORT: String(postgres.port),
+    SQL_USER: postgres.user,
+    SQL_PASSWORD: postgres.password,
+    TEMPORAL_SQL_TOOL: binaries.sqlTool,
+  };
   await runToEnd('setup-schema', 'sh', [join(root, 'deploy', 'temporal', 'setup-schema.sh')], { env: sqlEnv, logDir });
   log('temporal and temporal_visibility databases are at the 1.29.1 schema\n');
 
-  step('Temporal services: history, matching, frontend, worker (separate processes, deploy/temporal/config/production.yaml)');
+  step(
+    'Temporal services: history, matching, frontend, worker (separate processes, deploy/temporal/config/production.yaml)',
+  );
   const cluster = await clusterSettings(postgres);
   for (const service of TEMPORAL_SERVICES) {
     await startTemporalService(supervisor, binaries.server, cluster, service);
-    log(`temporal ${service} ${service === 'worker' ? 'joined the cluster' : `listening on 127.0.0.1:${cluster.ports[service].grpc}`}\n`);
+    log(
+      `temporal ${service} ${service === 'worker' ? 'joined the cluster' : `listening on 127.0.0.1:${cluster.ports[service].grpc}`}\n`,
+    );
   }
   const cli = process.env.TEMPORAL_CLI_PATH;
   if (cli) {
-    await runToEnd('cluster-health', cli, ['operator', 'cluster', 'health', '--address', cluster.address, '--command-timeout', '30s'], { logDir });
+    await runToEnd(
+      'cluster-health',
+      cli,
+      ['operator', 'cluster', 'health', '--address', cluster.address, '--command-timeout', '30s'],
+      { logDir },
+    );
     log(`temporal operator cluster health: SERVING at ${cluster.address}\n`);
   }
 
@@ -303,14 +386,28 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
 
   await staging;
   step('Setup: namespace, search attributes, Schedule (dist/worker/setup-temporal.js, as the compose setup service)');
-  await runToEnd('setup', process.execPath, [join(appDir, 'dist', 'worker', 'setup-temporal.js')], { cwd: appDir, env: appEnv, logDir });
+  await runToEnd('setup', process.execPath, [join(appDir, 'dist', 'worker', 'setup-temporal.js')], {
+    cwd: appDir,
+    env: appEnv,
+    logDir,
+  });
   log('namespace and search attributes are in place\n');
 
   step('Okta emulator (the org) with a sample org');
   await supervisor.start({
     name: 'okta-emulator',
     command: process.execPath,
-    args: ['--import', 'tsx', EMULATOR_CLI, '--port', String(emulatorPort), '--rate-limits', 'workforce', '--token', OKTA_TOKEN],
+    args: [
+      '--import',
+      'tsx',
+      EMULATOR_CLI,
+      '--port',
+      String(emulatorPort),
+      '--rate-limits',
+      'workforce',
+      '--token',
+      OKTA_TOKEN,
+    ],
     cwd: root,
     ready: { line: /Okta emulator listening/ },
   });
@@ -323,9 +420,22 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
 
   step('Two workers and the intake, from the staged build (node dist/...)');
   const startWorker = (name: string) =>
-    supervisor.start({ name, command: process.execPath, args: [join(appDir, 'dist', 'worker', 'main.js')], cwd: appDir, env: appEnv, ready: { line: /Offboarding worker started/, timeoutMs: 90_000 } });
+    supervisor.start({
+      name,
+      command: process.execPath,
+      args: [join(appDir, 'dist', 'worker', 'main.js')],
+      cwd: appDir,
+      env: appEnv,
+      ready: { line: /Offboarding worker started/, timeoutMs: 90_000 },
+    });
   await Promise.all(WORKERS.map(startWorker));
-  await supervisor.start({ name: 'intake', command: process.execPath, args: [join(appDir, 'dist', 'client', 'intake', 'main.js')], cwd: appDir, env: appEnv });
+  await supervisor.start({
+    name: 'intake',
+    command: process.execPath,
+    args: [join(appDir, 'dist', 'client', 'intake', 'main.js')],
+    cwd: appDir,
+    env: appEnv,
+  });
   const intakeUrl = `http://127.0.0.1:${intakePort}`;
   await waitForHttp(`${intakeUrl}/healthz`, 60_000);
   log(`workers ready; intake on ${intakeUrl}\n`);
@@ -334,7 +444,9 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
   const client = new Client({ connection, namespace: NAMESPACE });
   cleanups.push(() => void connection.close());
 
-  step(`${opts.users} offboardings through the signed intake, with a rolling restart of the workers and kill -9 of history`);
+  step(
+    `${opts.users} offboardings through the signed intake, with a rolling restart of the workers and kill -9 of history`,
+  );
   const loadStarted = Date.now();
   const accepted = new Set<string>();
   let next = 0;
@@ -362,7 +474,9 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
     await record(`${name}: started again`, async () => void (await startWorker(name)));
   }
   await record('temporal-history: kill -9', () => supervisor.stop('temporal-history', 'SIGKILL'));
-  await record('temporal-history: restarted', () => startTemporalService(supervisor, binaries.server, cluster, 'history'));
+  await record('temporal-history: restarted', () =>
+    startTemporalService(supervisor, binaries.server, cluster, 'history'),
+  );
   await submitting;
   log(`intake accepted ${accepted.size} of ${leavers.length} (${elapsed()})\n`);
 
@@ -393,8 +507,31 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
   const table = new Table({ head: ['process', 'CPU s', 'peak RSS MB', 'restarts'], style: { head: [], border: [] } });
   for (const entry of usage) table.push([entry.name, entry.cpuS.toFixed(1), entry.peakRssMb, entry.restarts]);
   log(`${table.toString()}\n`);
-  const summary = new Table({ head: ['users', 'completed', 'failed', 'needs attention', 'stuck', 'lost', 'residual', 'offboarding makespan', 'rehearsal duration'], style: { head: [], border: [] } });
-  summary.push([opts.users, runs.completed, runs.failed, runs.needsAttention, runs.stuck, runs.lost, residual.count, `${(loadMs / 1000).toFixed(1)}s`, `${(durationMs / 1000).toFixed(1)}s`]);
+  const summary = new Table({
+    head: [
+      'users',
+      'completed',
+      'failed',
+      'needs attention',
+      'stuck',
+      'lost',
+      'residual',
+      'offboarding makespan',
+      'rehearsal duration',
+    ],
+    style: { head: [], border: [] },
+  });
+  summary.push([
+    opts.users,
+    runs.completed,
+    runs.failed,
+    runs.needsAttention,
+    runs.stuck,
+    runs.lost,
+    residual.count,
+    `${(loadMs / 1000).toFixed(1)}s`,
+    `${(durationMs / 1000).toFixed(1)}s`,
+  ]);
   log(`${summary.toString()}\n`);
 
   const results = {
@@ -412,13 +549,27 @@ async function rehearse(supervisor: Supervisor, workDir: string, cleanups: Array
   writeFileSync(join(root, 'rehearsal-results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   log('wrote rehearsal-results/latest.json\n');
   const passed = runs.completed === opts.users && runs.lost === 0 && residual.count === 0;
-  log(passed ? `PASSED: ${runs.completed} of ${opts.users} offboardings completed and verified, none lost.\n` : 'FAILED: see the counts above and the logs.\n');
+  log(
+    passed
+      ? `PASSED: ${runs.completed} of ${opts.users} offboardings completed and verified, none lost.\n`
+      : 'FAILED: see the counts above and the logs.\n',
+  );
   return passed;
 }
 
 async function main(): Promise<void> {
   const opts = options();
-  await runSupervised({ what: 'the rehearsal', workDirPrefix: 'offboarding-rehearsal-', keepLogs: opts.keepLogs, sampleUsage: true, log, elapsed }, ({ supervisor, workDir, cleanups }) => rehearse(supervisor, workDir, cleanups, opts));
+  await runSupervised(
+    {
+      what: 'the rehearsal',
+      workDirPrefix: 'offboarding-rehearsal-',
+      keepLogs: opts.keepLogs,
+      sampleUsage: true,
+      log,
+      elapsed,
+    },
+    ({ supervisor, workDir, cleanups }) => rehearse(supervisor, workDir, cleanups, opts),
+  );
 }
 
 // The chaos runs (scripts/chaos/) import the cluster helpers above without running a rehearsal.

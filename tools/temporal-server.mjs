@@ -37,7 +37,11 @@ async function ensureBinary(envName, module, name, log) {
 export async function ensureTemporalServer(log = (line) => process.stderr.write(line)) {
   const server = await ensureBinary('TEMPORAL_SERVER_PATH', SERVER_MODULE, 'temporal-server', log);
   const sqlTool = await ensureBinary('TEMPORAL_SQL_TOOL_PATH', SQL_TOOL_MODULE, 'temporal-sql-tool', log);
-  return { server: server.path, sqlTool: sqlTool.path, buildSeconds: { server: server.builtSeconds, sqlTool: sqlTool.builtSeconds } };
+  return {
+    server: server.path,
+    sqlTool: sqlTool.path,
+    buildSeconds: { server: server.builtSeconds, sqlTool: sqlTool.builtSeconds },
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

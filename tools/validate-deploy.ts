@@ -16,7 +16,8 @@ function composeSchemaPath(): string {
   if (explicit) return explicit;
   const go = existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
   const result = spawnSync(go, ['mod', 'download', '-json', COMPOSE_GO], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`go mod download ${COMPOSE_GO} failed: ${result.stderr || result.error?.message}`);
+  if (result.status !== 0)
+    throw new Error(`go mod download ${COMPOSE_GO} failed: ${result.stderr || result.error?.message}`);
   return join((JSON.parse(result.stdout) as { Dir: string }).Dir, 'schema', 'compose-spec.json');
 }
 
@@ -30,19 +31,23 @@ function run(): void {
   const validate = ajv.compile(schema);
   const problems: string[] = [];
   if (!validate(compose)) {
-    for (const error of validate.errors ?? []) problems.push(`docker-compose.yml${error.instancePath}: ${error.message} ${JSON.stringify(error.params)}`);
+    for (const error of validate.errors ?? [])
+      problems.push(`docker-compose.yml${error.instancePath}: ${error.message} ${JSON.stringify(error.params)}`);
   }
   for (const [name, service] of Object.entries(compose.services)) {
     for (const volume of service.volumes ?? []) {
       const source = typeof volume === 'string' ? volume.split(':')[0] : volume.source;
-      if (source?.startsWith('./') && !existsSync(join(root, source))) problems.push(`service ${name} mounts ${source}, which does not exist`);
+      if (source?.startsWith('./') && !existsSync(join(root, source)))
+        problems.push(`service ${name} mounts ${source}, which does not exist`);
     }
   }
   if (problems.length > 0) {
     console.error(problems.join('\n'));
     process.exit(1);
   }
-  console.log(`docker-compose.yml: valid against the Compose Specification (${COMPOSE_GO}), ${Object.keys(compose.services).length} services, mounted files present`);
+  console.log(
+    `docker-compose.yml: valid against the Compose Specification (${COMPOSE_GO}), ${Object.keys(compose.services).length} services, mounted files present`,
+  );
 }
 
 run();

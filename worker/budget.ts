@@ -45,13 +45,21 @@ export function queueRate(budget: OktaBudget, bucket: OktaBucket): number {
 }
 
 /** Parses `users-get=2000,apps=100` over the given defaults. */
-export function parseBucketTable(text: string | undefined, defaults: Record<OktaBucket, number>): Record<OktaBucket, number> {
+export function parseBucketTable(
+  text: string | undefined,
+  defaults: Record<OktaBucket, number>,
+): Record<OktaBucket, number> {
   const table = { ...defaults };
-  for (const entry of (text ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of (text ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [name, value] = entry.split('=').map((part) => part.trim());
-    if (!OKTA_BUCKETS.includes(name as OktaBucket)) throw new Error(`unknown Okta bucket "${name}" (known: ${OKTA_BUCKETS.join(', ')})`);
+    if (!OKTA_BUCKETS.includes(name as OktaBucket))
+      throw new Error(`unknown Okta bucket "${name}" (known: ${OKTA_BUCKETS.join(', ')})`);
     const number = Number(value);
-    if (!Number.isFinite(number) || number <= 0) throw new Error(`bucket ${name} needs a positive number, got "${value}"`);
+    if (!Number.isFinite(number) || number <= 0)
+      throw new Error(`bucket ${name} needs a positive number, got "${value}"`);
     table[name as OktaBucket] = number;
   }
   return table;

@@ -21,9 +21,15 @@ export interface WorkerConfig {
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
-const list = (value: string | undefined): string[] => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 const duration = (name: string) =>
-  z.string().refine((value) => parseDuration(value) !== undefined, { message: `${name} must be a duration such as 72h, 3d, 30m or 0s` });
+  z.string().refine((value) => parseDuration(value) !== undefined, {
+    message: `${name} must be a duration such as 72h, 3d, 30m or 0s`,
+  });
 
 export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const schema = z.object({
@@ -44,7 +50,8 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     OFFBOARD_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   });
   const parsed = schema.safeParse(env);
-  if (!parsed.success) throw new Error(`Invalid configuration: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`Invalid configuration: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
   const values = parsed.data;
   return {
     temporal: temporalConfigFromEnv(env),

@@ -9,10 +9,22 @@ import pino from 'pino';
 export const BY_DESIGN = [/^No workflows registered, not polling for workflow tasks/];
 
 export function createLogger(level: LogLevel): Logger {
-  const base = pino({ level: level.toLowerCase() === 'trace' ? 'trace' : level.toLowerCase(), base: { service: 'offboarding-worker' } });
+  const base = pino({
+    level: level.toLowerCase() === 'trace' ? 'trace' : level.toLowerCase(),
+    base: { service: 'offboarding-worker' },
+  });
   const write = (requested: LogLevel, message: string, meta?: LogMetadata): void => {
     const lvl = requested === 'WARN' && BY_DESIGN.some((pattern) => pattern.test(message)) ? 'DEBUG' : requested;
-    const method = lvl === 'TRACE' ? 'trace' : lvl === 'DEBUG' ? 'debug' : lvl === 'INFO' ? 'info' : lvl === 'WARN' ? 'warn' : 'error';
+    const method =
+      lvl === 'TRACE'
+        ? 'trace'
+        : lvl === 'DEBUG'
+          ? 'debug'
+          : lvl === 'INFO'
+            ? 'info'
+            : lvl === 'WARN'
+              ? 'warn'
+              : 'error';
     base[method](meta ?? {}, message);
   };
   return {

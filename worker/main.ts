@@ -32,7 +32,11 @@ async function run(): Promise<void> {
       workflowCode: config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : undefined,
       overrides: { shutdownGraceTime: '20s' },
     });
-    const poller = await ensurePollerSchedule(temporal, { taskQueue: config.temporal.taskQueue, group: config.policy.offboardingGroup, interval: config.pollInterval });
+    const poller = await ensurePollerSchedule(temporal, {
+      taskQueue: config.temporal.taskQueue,
+      group: config.policy.offboardingGroup,
+      interval: config.pollInterval,
+    });
     if (!poller) logger.warn('OFFBOARD_OKTA_GROUP is not set: the System Log poller is off');
     logger.info('Offboarding worker started', {
       taskQueue: config.temporal.taskQueue,

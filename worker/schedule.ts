@@ -18,7 +18,10 @@ export const pollerScheduleId = (taskQueue: string): string => `offboarding-poll
  * workers starting at once all end with the same schedule). The first poll's starting point is
  * kept across updates. Overlap SKIP: a slow poll is never run twice at once.
  */
-export async function ensurePollerSchedule(client: Client, config: PollerScheduleConfig): Promise<ScheduleHandle | undefined> {
+export async function ensurePollerSchedule(
+  client: Client,
+  config: PollerScheduleConfig,
+): Promise<ScheduleHandle | undefined> {
   if (!config.group) return undefined;
   const scheduleId = pollerScheduleId(config.taskQueue);
   const spec = { intervals: [{ every: config.interval }] };
@@ -43,7 +46,12 @@ export async function ensurePollerSchedule(client: Client, config: PollerSchedul
   const handle = client.schedule.getHandle(scheduleId);
   await handle.update((previous) => {
     const startFrom = (previous.action.args?.[0] as PollInput | undefined)?.startFrom ?? new Date().toISOString();
-    return { ...previous, spec, action: { ...action, args: [input(startFrom)] }, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } };
+    return {
+      ...previous,
+      spec,
+      action: { ...action, args: [input(startFrom)] },
+      policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP },
+    };
   });
   return handle;
 }

@@ -77,7 +77,9 @@ async function ensureSearchAttributes(connection: Connection, namespace: string,
     const existing = customAttributes?.[key.name];
     if (existing === undefined || existing === null) missing[key.name] = wanted;
     else if (existing !== wanted) {
-      throw new Error(`search attribute ${key.name} exists as ${IndexedValueType[existing]}, the project needs ${IndexedValueType[wanted]}`);
+      throw new Error(
+        `search attribute ${key.name} exists as ${IndexedValueType[existing]}, the project needs ${IndexedValueType[wanted]}`,
+      );
     }
   }
   if (Object.keys(missing).length === 0) {
@@ -107,14 +109,24 @@ export async function setUpTemporal(config: TemporalConfig, options: SetupOption
     return candidate;
   });
   try {
-    await retryUntil(`namespace ${config.namespace}`, deadline, () => ensureNamespace(connection, config.namespace, options));
-    await retryUntil('search attributes', deadline, () => ensureSearchAttributes(connection, config.namespace, options));
+    await retryUntil(`namespace ${config.namespace}`, deadline, () =>
+      ensureNamespace(connection, config.namespace, options),
+    );
+    await retryUntil('search attributes', deadline, () =>
+      ensureSearchAttributes(connection, config.namespace, options),
+    );
     const client = await connectClient(config);
     try {
       await awaitQueryable(client, config.namespace, deadline);
       if (options.poller?.group) {
-        const schedule = await ensurePollerSchedule(client, { taskQueue: config.taskQueue, group: options.poller.group, interval: options.poller.interval });
-        options.log(`schedule ${schedule?.scheduleId}: polls the System Log for adds to ${options.poller.group} every ${options.poller.interval}\n`);
+        const schedule = await ensurePollerSchedule(client, {
+          taskQueue: config.taskQueue,
+          group: options.poller.group,
+          interval: options.poller.interval,
+        });
+        options.log(
+          `schedule ${schedule?.scheduleId}: polls the System Log for adds to ${options.poller.group} every ${options.poller.interval}\n`,
+        );
       }
     } finally {
       await client.connection.close();

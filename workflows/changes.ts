@@ -55,7 +55,11 @@ export class RealChanges implements Changes {
   private readonly answered = new Set<ChangeActivity>();
 
   /** `okta` is read at the first change: the run builds it once it has read its policy. */
-  constructor(private readonly okta: () => OktaCalls, private readonly progress: Progress, private readonly safePoint: () => void) {}
+  constructor(
+    private readonly okta: () => OktaCalls,
+    private readonly progress: Progress,
+    private readonly safePoint: () => void,
+  ) {}
 
   made(activity: ChangeActivity): boolean {
     return this.answered.has(activity);
@@ -86,7 +90,10 @@ export class PlannedChanges implements Changes {
   readonly plan: PlannedAction[] = [];
   readonly sentAny = false;
 
-  constructor(private readonly progress: Progress, private readonly safePoint: () => void) {}
+  constructor(
+    private readonly progress: Progress,
+    private readonly safePoint: () => void,
+  ) {}
 
   made(): boolean {
     return false;
@@ -96,7 +103,12 @@ export class PlannedChanges implements Changes {
     if (!plannedIf) return 'not-needed';
     this.safePoint();
     this.addToPlan(activity, item.id);
-    this.progress.record.add(step, { id: item.id, kind: item.kind, outcome: 'not-needed', reason: 'planned (dry run)' });
+    this.progress.record.add(step, {
+      id: item.id,
+      kind: item.kind,
+      outcome: 'not-needed',
+      reason: 'planned (dry run)',
+    });
     return 'not-needed';
   };
 

@@ -171,7 +171,9 @@ export interface RehireReport {
 export const cancelSignal = defineSignal<[{ requestedBy: string; reason?: string }]>('cancel');
 export const rehireSignal = defineSignal<[{ requestedBy: string }]>('rehire');
 export const wipeDevicesNowSignal = defineSignal<[{ requestedBy: string; reason?: string }]>('wipeDevicesNow');
-export const rescheduleUpdate = defineUpdate<{ effectiveAt: string }, [{ effectiveAt: string; requestedBy?: string }]>('reschedule');
+export const rescheduleUpdate = defineUpdate<{ effectiveAt: string }, [{ effectiveAt: string; requestedBy?: string }]>(
+  'reschedule',
+);
 export const expediteUpdate = defineUpdate<{ phase: Phase }, [{ requestedBy: string; reason?: string }]>('expedite');
 export const retryUpdate = defineUpdate<{ phase: Phase }, [{ requestedBy: string }]>('retry');
 export const statusQuery = defineQuery<OffboardingStatus>('status');
@@ -185,7 +187,14 @@ export const OffboardingEffectiveAt = defineSearchAttributeKey('OffboardingEffec
 export const DeviceWipeAt = defineSearchAttributeKey('DeviceWipeAt', SearchAttributeType.DATETIME);
 
 /** Every custom search attribute the project registers (dev server `--search-attribute`, cluster setup). */
-export const SEARCH_ATTRIBUTE_KEYS = [OktaUserId, OffboardingPhase, OffboardingSource, OffboardingEventId, OffboardingEffectiveAt, DeviceWipeAt];
+export const SEARCH_ATTRIBUTE_KEYS = [
+  OktaUserId,
+  OffboardingPhase,
+  OffboardingSource,
+  OffboardingEventId,
+  OffboardingEffectiveAt,
+  DeviceWipeAt,
+];
 
 // Run identity (docs/architecture.md section 5).
 export const offboardWorkflowId = (userId: string): string => `offboard-${userId}`;
@@ -205,7 +214,14 @@ export const activityTaskQueue = (base: string, bucket: OktaBucket): string => `
 /** Task priority keys (lower runs first): lock-phase calls go first for everyone. */
 export const PRIORITY = { lock: 1, revoke: 3, background: 5 } as const;
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION_UNITS_MS: Record<string, number> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 /** Milliseconds of a duration such as `72h`, `3d`, `1d12h`, `90s` or `0s`; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {

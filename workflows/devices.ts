@@ -22,19 +22,42 @@ export async function decommissionDevices(devices: Device[], run: Decommissionin
   const { changes, record } = run;
   const step = record.begin('decommissionDevice', 'wiping-devices');
   const keep = (device: Device, holders: string[]) =>
-    record.add(step, { id: device.id, kind: 'device', outcome: 'skipped', reason: `shared with ACTIVE user(s) ${holders.join(', ')}: kept` });
+    record.add(step, {
+      id: device.id,
+      kind: 'device',
+      outcome: 'skipped',
+      reason: `shared with ACTIVE user(s) ${holders.join(', ')}: kept`,
+    });
   // Not async: the caller awaits the change itself, so concurrent devices keep their order of calls.
   const deleteDevice = (device: Device): Promise<StepOutcome> =>
-    changes.run(step, { kind: 'device', id: device.id }, 'deleteDevice', 'revoke', `Delete device ${device.id} (${device.platform})`, { deviceId: device.id });
+    changes.run(
+      step,
+      { kind: 'device', id: device.id },
+      'deleteDevice',
+      'revoke',
+      `Delete device ${device.id} (${device.platform})`,
+      { deviceId: device.id },
+    );
 
   // Holders change during the wait (a co-holder may have left too): decide on today's holders.
   const decommission = async (device: Device): Promise<void> => {
-    const others = await run.okta.call('listOtherDeviceUsers', 'revoke', `Read holders of device ${device.id}`, { deviceId: device.id, userId: run.userId });
+    const others = await run.okta.call('listOtherDeviceUsers', 'revoke', `Read holders of device ${device.id}`, {
+      deviceId: device.id,
+      userId: run.userId,
+    });
     if (others.length > 0) return keep(device, others);
     const current = await run.okta.call('getDevice', 'revoke', `Read device ${device.id}`, { deviceId: device.id });
-    if (!current) return record.add(step, { id: device.id, kind: 'device', outcome: 'not-needed', reason: 'device already deleted' });
+    if (!current)
+      return record.add(step, {
+        id: device.id,
+        kind: 'device',
+        outcome: 'not-needed',
+        reason: 'device already deleted',
+      });
     if (current.status !== 'DEACTIVATED') {
-      await run.okta.call('deactivateDevice', 'revoke', `Deactivate device ${device.id} (${device.platform})`, { deviceId: device.id });
+      await run.okta.call('deactivateDevice', 'revoke', `Deactivate device ${device.id} (${device.platform})`, {
+        deviceId: device.id,
+      });
     }
     const outcome = await deleteDevice(device);
     if (outcome !== 'skipped' && outcome !== 'failed') run.deleted.push(device.id);

@@ -28,7 +28,12 @@ export function parkingOnFailure(progress: Progress, steering: Steering): UntilD
         if (isStop(error)) throw error;
         const failure = describeFailure(error);
         if (error instanceof ResidueFound) progress.residue = error.residue;
-        progress.attention = { step: failure.step ?? block, type: failure.type, message: failure.message, since: new Date().toISOString() };
+        progress.attention = {
+          step: failure.step ?? block,
+          type: failure.type,
+          message: failure.message,
+          since: new Date().toISOString(),
+        };
         log.warn('Offboarding needs attention', { userId: progress.userId, block, ...failure });
         progress.setPhase('needs-attention');
         progress.record.publish(
@@ -47,10 +52,15 @@ export function parkingOnFailure(progress: Progress, steering: Steering): UntilD
 export function describeFailure(error: unknown): Failure {
   if (error instanceof ActivityFailure) {
     const cause = error.cause;
-    const type = cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : (cause?.name ?? 'ActivityFailure');
+    const type =
+      cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : (cause?.name ?? 'ActivityFailure');
     return { step: error.activityType, type, message: cause?.message ?? error.message };
   }
   if (error instanceof ApplicationFailure) return { type: error.type ?? 'ApplicationFailure', message: error.message };
-  if (error instanceof ResidueFound) return { step: 'verifyAccessRemoved', type: 'ResidueFound', message: error.message };
-  return { type: error instanceof Error ? error.name : 'Error', message: String(error instanceof Error ? error.message : error) };
+  if (error instanceof ResidueFound)
+    return { step: 'verifyAccessRemoved', type: 'ResidueFound', message: error.message };
+  return {
+    type: error instanceof Error ? error.name : 'Error',
+    message: String(error instanceof Error ? error.message : error),
+  };
 }

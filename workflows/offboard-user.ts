@@ -5,7 +5,14 @@
 // status and report (report.ts).
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { PlannedChanges, RealChanges, type Changes } from './changes';
-import { statusQuery, type OffboardingReport, type OffboardingRequest, type OffboardingSnapshot, type RunOutcome, type RunPolicy } from './definitions';
+import {
+  statusQuery,
+  type OffboardingReport,
+  type OffboardingRequest,
+  type OffboardingSnapshot,
+  type RunOutcome,
+  type RunPolicy,
+} from './definitions';
 import { decommissionDevices } from './devices';
 import { describeFailure, parkingOnFailure, type Failure, type UntilDone } from './needs-attention';
 import { OktaCalls, readRunPolicy } from './okta-calls';
@@ -44,35 +51,40 @@ class Offboarding {
     this.steering = new Steering(request.effectiveAt, this.progress);
     setHandler(statusQuery, () => this.progress.status(this.steering));
     const safePoint = () => this.steering.checkpoint();
-    this.changes = request.dryRun ? new PlannedChanges(this.progress, safePoint) : new RealChanges(() => this.okta, this.progress, safePoint);
+    this.changes = request.dryRun
+      ? new PlannedChanges(this.progress, safePoint)
+      : new RealChanges(() => this.okta, this.progress, safePoint);
     this.untilDone = parkingOnFailure(this.progress, this.steering);
   }
 
   run(): Promise<OffboardingReport> {
     this.progress.announce(this.steering.effectiveAt);
-    return this.steering.obeyingStops(async () => {
-      this.policy = await readRunPolicy();
-      this.okta = new OktaCalls(this.policy);
-      await this.waitForEffectiveDate();
-      const { user, groups } = await this.check();
-      const oauthClientIds = await this.lock(user);
-      const snapshot = await this.takeSnapshot(user, groups, oauthClientIds);
-      await this.untilDone('revoke-and-deactivate', async () => {
-        await this.revoke(snapshot);
-        await this.deactivate(user);
-        await this.verifyAccess();
-      });
-      await this.waitForDeviceWipe();
-      await this.untilDone('wipe-devices', () => this.wipeDevices(snapshot.devices));
-      if (this.request.deleteAfter) {
-        await this.waitForDeletion(this.request.deleteAfter);
-        await this.untilDone('delete-user', () => this.deleteUser());
-      }
-      await this.untilDone('verify', () => this.verify());
-      // A cancel or rehire that arrived during the last step still ends the run.
-      this.steering.checkpoint();
-      return this.finish(this.changes.outcome);
-    }, () => this.endOnStop());
+    return this.steering.obeyingStops(
+      async () => {
+        this.policy = await readRunPolicy();
+        this.okta = new OktaCalls(this.policy);
+        await this.waitForEffectiveDate();
+        const { user, groups } = await this.check();
+        const oauthClientIds = await this.lock(user);
+        const snapshot = await this.takeSnapshot(user, groups, oauthClientIds);
+        await this.untilDone('revoke-and-deactivate', async () => {
+          await this.revoke(snapshot);
+          await this.deactivate(user);
+          await this.verifyAccess();
+        });
+        await this.waitForDeviceWipe();
+        await this.untilDone('wipe-devices', () => this.wipeDevices(snapshot.devices));
+        if (this.request.deleteAfter) {
+          await this.waitForDeletion(this.request.deleteAfter);
+          await this.untilDone('delete-user', () => this.deleteUser());
+        }
+        await this.untilDone('verify', () => this.verify());
+        // A cancel or rehire that arrived during the last step still ends the run.
+        this.steering.checkpoint();
+        return this.finish(this.changes.outcome);
+      },
+      () => this.endOnStop(),
+    );
   }
 
   /** 1. scheduled: `reschedule` moves the effective date, `expedite` ends the wait. */
@@ -97,11 +109,20 @@ class Offboarding {
       const { groups, protectedBy } = groupsRead.value;
       const refusal = userRead.value.protectedBy ?? protectedBy;
       if (refusal) {
-        throw ApplicationFailure.create({ type: 'ProtectedAccount', message: `Refused: ${refusal}. Nothing was changed.`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'ProtectedAccount',
+          message: `Refused: ${refusal}. Nothing was changed.`,
+          nonRetryable: true,
+        });
       }
       const user = { id: userRead.value.id, status: userRead.value.transitioningToStatus ?? userRead.value.status };
       this.knownStatus = user.status;
-      this.record.add(step, { id: user.id, kind: 'user', outcome: 'done', reason: `status ${user.status}, ${groups.length} groups` });
+      this.record.add(step, {
+        id: user.id,
+        kind: 'user',
+        outcome: 'done',
+        reason: `status ${user.status}, ${groups.length} groups`,
+      });
       this.record.finish(step, 'done');
       this.steering.checkpoint();
       return { user, groups };
@@ -110,7 +131,12 @@ class Offboarding {
       const failure = describeFailure(error);
       this.record.finish(step, 'failed', failure.message);
       const report = await this.finish('failed', failure);
-      throw ApplicationFailure.create({ type: failure.type, message: failure.message, nonRetryable: true, details: [report] });
+      throw ApplicationFailure.create({
+        type: failure.type,
+        message: failure.message,
+        nonRetryable: true,
+        details: [report],
+      });
     }
   }
 
@@ -125,9 +151,17 @@ class Offboarding {
       // Suspend, and list the OAuth clients for the snapshot.
       const suspend = this.record.begin('suspendUser', 'locking');
       const [suspended, clients] = await Promise.all([
-        this.changes.run(suspend, { kind: 'user', id: userId }, 'suspendUser', 'lock', `Suspend user ${userId}`, { userId, knownStatus: status }, {
-          plannedIf: status === 'ACTIVE',
-        }),
+        this.changes.run(
+          suspend,
+          { kind: 'user', id: userId },
+          'suspendUser',
+          'lock',
+          `Suspend user ${userId}`,
+          { userId, knownStatus: status },
+          {
+            plannedIf: status === 'ACTIVE',
+          },
+        ),
         this.okta.call('listOAuthClients', 'lock', `List OAuth clients of ${userId}`, { userId }),
       ]);
       if (suspended === 'done') this.knownStatus = 'SUSPENDED';
@@ -137,8 +171,22 @@ class Offboarding {
       const sessions = this.record.begin('revokeSessions', 'locking');
       const grants = this.record.begin('revokeGrants', 'locking');
       await Promise.all([
-        this.changes.run(sessions, { kind: 'session', id: userId }, 'revokeSessions', 'lock', `Revoke sessions and OAuth tokens of ${userId}`, { userId }),
-        this.changes.run(grants, { kind: 'grant', id: userId }, 'revokeGrants', 'lock', `Revoke OAuth consent grants of ${userId}`, { userId }),
+        this.changes.run(
+          sessions,
+          { kind: 'session', id: userId },
+          'revokeSessions',
+          'lock',
+          `Revoke sessions and OAuth tokens of ${userId}`,
+          { userId },
+        ),
+        this.changes.run(
+          grants,
+          { kind: 'grant', id: userId },
+          'revokeGrants',
+          'lock',
+          `Revoke OAuth consent grants of ${userId}`,
+          { userId },
+        ),
       ]);
       this.record.finish(sessions);
       this.record.finish(grants);
@@ -147,14 +195,27 @@ class Offboarding {
       const tokens = this.record.begin('revokeClientTokens', 'locking');
       await this.changes.afterChanges(
         async () => {
-          const survivors = await this.okta.call('listOAuthClients', 'lock', `List OAuth clients still holding tokens of ${userId}`, { userId });
+          const survivors = await this.okta.call(
+            'listOAuthClients',
+            'lock',
+            `List OAuth clients still holding tokens of ${userId}`,
+            { userId },
+          );
           await forEachLimited(survivors, this.policy.itemConcurrency, async (clientId) => {
             const summary = `Revoke refresh tokens of ${userId} for client ${clientId}`;
-            await this.changes.run(tokens, { kind: 'client', id: clientId }, 'revokeClientTokens', 'lock', summary, { userId, clientId });
+            await this.changes.run(tokens, { kind: 'client', id: clientId }, 'revokeClientTokens', 'lock', summary, {
+              userId,
+              clientId,
+            });
           });
           this.record.finish(tokens);
         },
-        () => this.record.finish(tokens, 'not-needed', 'a real run revokes the tokens of any OAuth client still listed after the revocations above'),
+        () =>
+          this.record.finish(
+            tokens,
+            'not-needed',
+            'a real run revokes the tokens of any OAuth client still listed after the revocations above',
+          ),
       );
       return clients;
     });
@@ -190,7 +251,10 @@ class Offboarding {
         return;
       }
       const summary = `Remove ${userId} from group ${group.id} (${group.name})`;
-      await this.changes.run(groupStep, { kind: 'group', id: group.id }, 'removeGroupMembership', 'revoke', summary, { groupId: group.id, userId });
+      await this.changes.run(groupStep, { kind: 'group', id: group.id }, 'removeGroupMembership', 'revoke', summary, {
+        groupId: group.id,
+        userId,
+      });
     });
     this.record.finish(groupStep);
 
@@ -202,7 +266,10 @@ class Offboarding {
         return;
       }
       const summary = `Unassign app ${app.id} (${app.label}) from ${userId}`;
-      await this.changes.run(appStep, { kind: 'app', id: app.id }, 'unassignApp', 'revoke', summary, { appId: app.id, userId });
+      await this.changes.run(appStep, { kind: 'app', id: app.id }, 'unassignApp', 'revoke', summary, {
+        appId: app.id,
+        userId,
+      });
     });
     this.record.finish(appStep);
   }
@@ -214,13 +281,29 @@ class Offboarding {
     // The status known since the lock saves a read; a stale one costs a 400 E0000001 and a re-read.
     const args = { userId: this.userId, knownStatus: this.knownStatus };
     const plannedIf = user.status !== 'DEPROVISIONED';
-    await this.changes.run(step, { kind: 'user', id: this.userId }, 'deactivateUser', 'revoke', `Deactivate user ${this.userId}`, args, { plannedIf });
+    await this.changes.run(
+      step,
+      { kind: 'user', id: this.userId },
+      'deactivateUser',
+      'revoke',
+      `Deactivate user ${this.userId}`,
+      args,
+      { plannedIf },
+    );
     this.record.finish(step);
   }
 
   private async verifyAccess(): Promise<void> {
-    const query = { userId: this.userId, expectDeleted: false, deletedDeviceIds: [], itemConcurrency: this.policy.itemConcurrency };
-    await this.changes.afterChanges(() => verifyStep(this.okta, this.record, 'verifyAccess', 'deactivating', query), () => undefined);
+    const query = {
+      userId: this.userId,
+      expectDeleted: false,
+      deletedDeviceIds: [],
+      itemConcurrency: this.policy.itemConcurrency,
+    };
+    await this.changes.afterChanges(
+      () => verifyStep(this.okta, this.record, 'verifyAccess', 'deactivating', query),
+      () => undefined,
+    );
   }
 
   /** 7. awaiting-device-wipe: a durable timer that `wipeDevicesNow` ends. */
@@ -234,30 +317,54 @@ class Offboarding {
   private async wipeDevices(devices: OffboardingSnapshot['devices']): Promise<void> {
     this.progress.setPhase('wiping-devices');
     const { okta, changes, record, userId } = this;
-    await decommissionDevices(devices, { okta, changes, record, userId, itemConcurrency: this.policy.itemConcurrency, deleted: this.deletedDeviceIds });
+    await decommissionDevices(devices, {
+      okta,
+      changes,
+      record,
+      userId,
+      itemConcurrency: this.policy.itemConcurrency,
+      deleted: this.deletedDeviceIds,
+    });
   }
 
   /** 9. awaiting-deletion (optional), then delete the user. */
   private async waitForDeletion(deleteAfter: string): Promise<void> {
     this.progress.setPhase('awaiting-deletion');
-    await this.changes.wait(`delete the user ${deleteAfter} after the device step`, () => this.steering.untilDeletion(deleteAfter));
+    await this.changes.wait(`delete the user ${deleteAfter} after the device step`, () =>
+      this.steering.untilDeletion(deleteAfter),
+    );
   }
 
   private async deleteUser(): Promise<void> {
     const step = this.record.begin('deleteUser', 'awaiting-deletion');
-    await this.changes.run(step, { kind: 'user', id: this.userId }, 'deleteUser', 'revoke', `Delete user ${this.userId}`, { userId: this.userId });
+    await this.changes.run(
+      step,
+      { kind: 'user', id: this.userId },
+      'deleteUser',
+      'revoke',
+      `Delete user ${this.userId}`,
+      { userId: this.userId },
+    );
     this.record.finish(step);
   }
 
   /** 10. verifying: re-read Okta; any residue keeps the run from `completed`. */
   private async verify(): Promise<void> {
     const { userId, deletedDeviceIds } = this;
-    const query = { userId, expectDeleted: this.request.deleteAfter !== undefined, deletedDeviceIds, itemConcurrency: this.policy.itemConcurrency };
-    await this.changes.afterChanges(async () => {
-      this.progress.setPhase('verifying');
-      await verifyStep(this.okta, this.record, 'verifyOffboarded', 'verifying', query);
-      this.progress.residue = []; // what an earlier failed verification found is gone
-    }, () => undefined);
+    const query = {
+      userId,
+      expectDeleted: this.request.deleteAfter !== undefined,
+      deletedDeviceIds,
+      itemConcurrency: this.policy.itemConcurrency,
+    };
+    await this.changes.afterChanges(
+      async () => {
+        this.progress.setPhase('verifying');
+        await verifyStep(this.okta, this.record, 'verifyOffboarded', 'verifying', query);
+        this.progress.residue = []; // what an earlier failed verification found is gone
+      },
+      () => undefined,
+    );
   }
 
   /** After `cancel`, `rehire` or Temporal's Cancel: a rehire restores what the run changed; a cancel keeps it. */
@@ -267,14 +374,18 @@ class Offboarding {
       if (this.changes.sentAny) {
         this.progress.setPhase('rehired');
         const rehire = { userId: this.userId, snapshot, policy: this.policy, notes };
-        await this.untilDone('restore', () => restoreFromSnapshot(this.okta, this.record, rehire), { stoppable: false });
+        await this.untilDone('restore', () => restoreFromSnapshot(this.okta, this.record, rehire), {
+          stoppable: false,
+        });
       } else {
         notes.push('Rehired before any change: nothing to restore.');
       }
       return this.finish('rehired');
     }
-    if (this.changes.made('deactivateUser')) notes.push('Cancelled after deactivation: the user stays deactivated; `rehire` is the way back.');
-    else if (this.changes.sentAny) notes.push('Cancelled after the lock began: the changes listed in the steps stay; `rehire` restores them.');
+    if (this.changes.made('deactivateUser'))
+      notes.push('Cancelled after deactivation: the user stays deactivated; `rehire` is the way back.');
+    else if (this.changes.sentAny)
+      notes.push('Cancelled after the lock began: the changes listed in the steps stay; `rehire` restores them.');
     else notes.push('Cancelled before any change in Okta.');
     return this.finish('cancelled');
   }

@@ -2,7 +2,14 @@
 // consumes, with its caller's retry budget, a priority (lock-phase calls first) and a UI summary.
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { OffboardingActivities } from '../activities';
-import { activityTaskQueue, parseDuration, PRIORITY, type OktaBucket, type RunPolicy, type StepOutcome } from './definitions';
+import {
+  activityTaskQueue,
+  parseDuration,
+  PRIORITY,
+  type OktaBucket,
+  type RunPolicy,
+  type StepOutcome,
+} from './definitions';
 
 type ActivityName = keyof OffboardingActivities;
 /** The one argument object an activity takes. */
@@ -16,7 +23,9 @@ export interface ChangeResult {
 }
 
 /** The activities that change one Okta item and answer a `ChangeResult`. */
-export type ChangeActivity = { [K in ActivityName]: [ActivityResult<K>] extends [ChangeResult] ? K : never }[ActivityName];
+export type ChangeActivity = {
+  [K in ActivityName]: [ActivityResult<K>] extends [ChangeResult] ? K : never;
+}[ActivityName];
 
 /** The Okta bucket each activity's calls fall in; `worker` ones make no Okta call. */
 export const BUCKET_OF: Record<ActivityName, OktaBucket | 'worker'> = {
@@ -56,13 +65,22 @@ export const BUCKET_OF: Record<ActivityName, OktaBucket | 'worker'> = {
 export type Urgency = keyof typeof PRIORITY;
 
 /** Failures that no retry can fix: the workflow sees them at once. */
-const NON_RETRYABLE = ['UserNotFound', 'ProtectedAccount', 'OffboardingGroupNotFound', 'OktaUnauthorized', 'OktaRequestRejected'];
+const NON_RETRYABLE = [
+  'UserNotFound',
+  'ProtectedAccount',
+  'OffboardingGroupNotFound',
+  'OktaUnauthorized',
+  'OktaRequestRejected',
+];
 
 /**
  * How long a failing call is retried before the workflow sees the failure: a run's budgets come
  * from its `RunPolicy`; the poller has its own.
  */
-export type CallBudget = Pick<RunPolicy, 'lockBudget' | 'phaseBudget' | 'retryInitialInterval' | 'retryMaximumInterval'> & {
+export type CallBudget = Pick<
+  RunPolicy,
+  'lockBudget' | 'phaseBudget' | 'retryInitialInterval' | 'retryMaximumInterval'
+> & {
   /** One attempt's limit. Okta calls are short: a worker killed mid-call has the call retried after this. */
   attemptTimeout?: string;
 };
@@ -89,7 +107,12 @@ export class OktaCalls {
   }
 
   /** Calls one activity; `summary` is what the Temporal UI shows for it (ids, never emails). */
-  call<K extends ActivityName>(name: K, urgency: Urgency, summary: string, args: ActivityArgs<K>): Promise<ActivityResult<K>> {
+  call<K extends ActivityName>(
+    name: K,
+    urgency: Urgency,
+    summary: string,
+    args: ActivityArgs<K>,
+  ): Promise<ActivityResult<K>> {
     // The proxy's type, indexed by a generic name, is not callable as such: name its signature once, here.
     const activity = proxyActivities<OffboardingActivities>(this.options(name, urgency, summary))[name] as unknown as (
       args: ActivityArgs<K>,

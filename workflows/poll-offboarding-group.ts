@@ -31,7 +31,13 @@ const OVERLAP_MS = 5 * 60_000;
  * A poll runs every minute by default: a call that keeps failing gives up within 10 minutes, and the next poll
  * reads the same events again. Its calls go at lock priority: each add it finds is someone to lock out.
  */
-const POLL_BUDGET: CallBudget = { lockBudget: '10m', phaseBudget: '10m', retryInitialInterval: '1s', retryMaximumInterval: '30s', attemptTimeout: '1m' };
+const POLL_BUDGET: CallBudget = {
+  lockBudget: '10m',
+  phaseBudget: '10m',
+  retryInitialInterval: '1s',
+  retryMaximumInterval: '30s',
+  attemptTimeout: '1m',
+};
 
 /**
  * The cursor survives between scheduled runs as the run's result: a Schedule hands each run the
@@ -45,22 +51,32 @@ export async function pollOffboardingGroup(input: PollInput): Promise<PollResult
   const handled = new Set((last?.recent ?? []).map((event) => event.uuid));
 
   const okta = new OktaCalls(POLL_BUDGET);
-  const groupId = await okta.call('resolveOffboardingGroup', 'lock', `Find the offboarding group ${input.group}`, { group: input.group });
+  const groupId = await okta.call('resolveOffboardingGroup', 'lock', `Find the offboarding group ${input.group}`, {
+    group: input.group,
+  });
   const since = new Date(Date.parse(cursor) - OVERLAP_MS).toISOString();
-  const adds = await okta.call('readOffboardingGroupAdds', 'lock', `Read adds to group ${groupId} since ${since}`, { groupId, since });
+  const adds = await okta.call('readOffboardingGroupAdds', 'lock', `Read adds to group ${groupId} since ${since}`, {
+    groupId,
+    since,
+  });
 
   let started = 0;
   for (const add of adds) {
     if (handled.has(add.uuid)) continue;
     const summary = `Start the offboarding run of ${add.userId} for event ${add.uuid}`;
-    const run = await okta.call('startOffboardingForEvent', 'lock', summary, { add, group: input.group, taskQueue: workflowInfo().taskQueue });
+    const run = await okta.call('startOffboardingForEvent', 'lock', summary, {
+      add,
+      group: input.group,
+      taskQueue: workflowInfo().taskQueue,
+    });
     if (run.created) started++;
   }
 
   const newest = adds.reduce((max, add) => (add.published > max ? add.published : max), cursor);
   const keepAfter = Date.parse(newest) - OVERLAP_MS;
   const recent = [...(last?.recent ?? []), ...adds.map(({ uuid, published }) => ({ uuid, published }))].filter(
-    (event, index, all) => Date.parse(event.published) >= keepAfter && all.findIndex((other) => other.uuid === event.uuid) === index,
+    (event, index, all) =>
+      Date.parse(event.published) >= keepAfter && all.findIndex((other) => other.uuid === event.uuid) === index,
   );
   return { cursor: newest, recent, started, cursorFrom: last ? 'previous-poll' : 'schedule-start' };
 }

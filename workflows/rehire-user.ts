@@ -9,7 +9,9 @@ export async function rehireUser({ userId, requestedBy }: RehireRequest): Promis
   const startedAt = new Date().toISOString();
   const policy = await readRunPolicy();
   const okta = new OktaCalls(policy);
-  const last = await okta.call('getLastOffboarding', 'revoke', `Find the last closed offboarding run of ${userId}`, { userId });
+  const last = await okta.call('getLastOffboarding', 'revoke', `Find the last closed offboarding run of ${userId}`, {
+    userId,
+  });
   const record = new RunRecord(`Rehire ${userId} (requested by ${requestedBy})`, () => 'rehired');
   const notes: string[] = [];
   if (!last) notes.push('No closed offboarding run with a report was found: only the user status is restored.');

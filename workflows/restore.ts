@@ -4,7 +4,8 @@ import type { OffboardingSnapshot, RunPolicy } from './definitions';
 import type { OktaCalls } from './okta-calls';
 import { forEachLimited, type RunRecord } from './run-record';
 
-export const NOT_RESTORABLE = 'Sessions, OAuth tokens and MFA factors are not restorable: the person signs in again and re-enrolls their factors.';
+export const NOT_RESTORABLE =
+  'Sessions, OAuth tokens and MFA factors are not restorable: the person signs in again and re-enrolls their factors.';
 
 export interface Rehire {
   userId: string;
@@ -15,10 +16,24 @@ export interface Rehire {
   notes: string[];
 }
 
-export async function restoreFromSnapshot(okta: OktaCalls, record: RunRecord, { userId, snapshot, policy, notes }: Rehire): Promise<void> {
+export async function restoreFromSnapshot(
+  okta: OktaCalls,
+  record: RunRecord,
+  { userId, snapshot, policy, notes }: Rehire,
+): Promise<void> {
   const userStep = record.begin('restoreUser', 'rehired');
-  const user = await okta.call('restoreUser', 'revoke', `Restore user ${userId} (unsuspend or activate; Okta mails the person)`, { userId });
-  record.add(userStep, { id: userId, kind: 'user', outcome: user.outcome, reason: user.reason ?? `${user.from} -> ${user.to}` });
+  const user = await okta.call(
+    'restoreUser',
+    'revoke',
+    `Restore user ${userId} (unsuspend or activate; Okta mails the person)`,
+    { userId },
+  );
+  record.add(userStep, {
+    id: userId,
+    kind: 'user',
+    outcome: user.outcome,
+    reason: user.reason ?? `${user.from} -> ${user.to}`,
+  });
   record.finish(userStep);
   if (!snapshot) {
     notes.push('No snapshot was taken before the run stopped: no group or app had been changed.');
@@ -30,22 +45,41 @@ export async function restoreFromSnapshot(okta: OktaCalls, record: RunRecord, { 
   const groupStep = record.begin('addGroupMembership', 'rehired');
   await forEachLimited(groups, policy.itemConcurrency, async (group) => {
     if (trigger && (group.id.toLowerCase() === trigger || group.name.toLowerCase() === trigger)) {
-      record.add(groupStep, { id: group.id, kind: 'group', outcome: 'skipped', reason: 'the offboarding group itself' });
+      record.add(groupStep, {
+        id: group.id,
+        kind: 'group',
+        outcome: 'skipped',
+        reason: 'the offboarding group itself',
+      });
       return;
     }
-    const result = await okta.call('addGroupMembership', 'revoke', `Re-add ${userId} to group ${group.id} (${group.name})`, { groupId: group.id, userId });
+    const result = await okta.call(
+      'addGroupMembership',
+      'revoke',
+      `Re-add ${userId} to group ${group.id} (${group.name})`,
+      { groupId: group.id, userId },
+    );
     record.add(groupStep, { id: group.id, kind: 'group', outcome: result.outcome, reason: result.reason });
     for (const ruleId of group.ruleIds) {
-      notes.push(`Group ${group.id} (${group.name}) is managed by rule ${ruleId}; the user is on that rule's exclusion list. Remove them from it in Okta to let the rule manage the membership again.`);
+      notes.push(
+        `Group ${group.id} (${group.name}) is managed by rule ${ruleId}; the user is on that rule's exclusion list. Remove them from it in Okta to let the rule manage the membership again.`,
+      );
     }
   });
   record.finish(groupStep);
 
   const appStep = record.begin('assignApp', 'rehired');
-  await forEachLimited(snapshot.apps.filter((app) => app.scope === 'USER'), policy.itemConcurrency, async (app) => {
-    const result = await okta.call('assignApp', 'revoke', `Re-assign app ${app.id} (${app.label}) to ${userId}`, { appId: app.id, userId });
-    record.add(appStep, { id: app.id, kind: 'app', outcome: result.outcome, reason: result.reason });
-  });
+  await forEachLimited(
+    snapshot.apps.filter((app) => app.scope === 'USER'),
+    policy.itemConcurrency,
+    async (app) => {
+      const result = await okta.call('assignApp', 'revoke', `Re-assign app ${app.id} (${app.label}) to ${userId}`, {
+        appId: app.id,
+        userId,
+      });
+      record.add(appStep, { id: app.id, kind: 'app', outcome: result.outcome, reason: result.reason });
+    },
+  );
   record.finish(appStep);
   notes.push(NOT_RESTORABLE);
 }

@@ -3,7 +3,13 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import type { Phase, StepItem, StepOutcome, StepRecord } from './definitions';
 
-const ICON: Record<StepOutcome | 'running', string> = { done: '✅', skipped: '⏭️', failed: '❌', 'not-needed': '➖', running: '⏳' };
+const ICON: Record<StepOutcome | 'running', string> = {
+  done: '✅',
+  skipped: '⏭️',
+  failed: '❌',
+  'not-needed': '➖',
+  running: '⏳',
+};
 
 /** A step's outcome from its items': done if anything was done, else the most telling of the rest. */
 function summarise(items: StepItem[]): StepOutcome {
@@ -17,10 +23,20 @@ export class RunRecord {
   readonly steps: StepRecord[] = [];
   private running = new Set<StepRecord>();
 
-  constructor(private readonly title: string, private phase: () => Phase) {}
+  constructor(
+    private readonly title: string,
+    private phase: () => Phase,
+  ) {}
 
   begin(step: string, phase: Phase): StepRecord {
-    const record: StepRecord = { step, phase, outcome: 'not-needed', startedAt: new Date().toISOString(), count: 0, items: [] };
+    const record: StepRecord = {
+      step,
+      phase,
+      outcome: 'not-needed',
+      startedAt: new Date().toISOString(),
+      count: 0,
+      items: [],
+    };
     this.steps.push(record);
     this.running.add(record);
     this.publish();
@@ -49,7 +65,12 @@ export class RunRecord {
 
   /** Markdown shown as the workflow's current details in the Temporal UI. */
   publish(extra?: string): void {
-    const lines = [`**${this.title}**: phase \`${this.phase()}\``, '', '| | step | phase | items |', '|---|---|---|---|'];
+    const lines = [
+      `**${this.title}**: phase \`${this.phase()}\``,
+      '',
+      '| | step | phase | items |',
+      '|---|---|---|---|',
+    ];
     for (const step of this.steps) {
       const icon = this.running.has(step) ? ICON.running : ICON[step.outcome];
       const items = step.items.length ? `${step.count}/${step.items.length}` : '';
@@ -61,7 +82,11 @@ export class RunRecord {
 }
 
 /** Runs `fn` over `items`, at most `limit` at once; every item runs, then the first failure is thrown. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const failures: unknown[] = [];
   const lane = async (): Promise<void> => {

@@ -36,7 +36,10 @@ export class Steering {
   private retryRequested = false;
 
   /** Installs the handlers before the run's first await, so that messages sent with the start are seen. */
-  constructor(effectiveAt: string | undefined, private readonly progress: Progress) {
+  constructor(
+    effectiveAt: string | undefined,
+    private readonly progress: Progress,
+  ) {
     this.effectiveAt = effectiveAt ? Date.parse(effectiveAt) : undefined;
     setHandler(cancelSignal, (input) => {
       const message = this.apply({ name: 'cancel', ...input });
@@ -86,7 +89,8 @@ export class Steering {
       },
       {
         validator: (_input) => {
-          if (this.progress.phase !== 'needs-attention') throw new Error(`retry is only accepted in needs-attention; the run is ${this.progress.phase}`);
+          if (this.progress.phase !== 'needs-attention')
+            throw new Error(`retry is only accepted in needs-attention; the run is ${this.progress.phase}`);
         },
       },
     );
@@ -119,7 +123,11 @@ export class Steering {
       this.progress.waiting({ kind: 'effective-at', firesAt }, `Waiting for the effective date ${firesAt}.`);
       this.deadlineMoved = false;
       const summary = `Effective date ${firesAt}`;
-      await condition(() => this.deadlineMoved || this.expedited || this.stop !== undefined, this.effectiveAt - Date.now(), { summary });
+      await condition(
+        () => this.deadlineMoved || this.expedited || this.stop !== undefined,
+        this.effectiveAt - Date.now(),
+        { summary },
+      );
       this.checkpoint();
     }
     this.progress.nextTimer = undefined;
@@ -134,7 +142,9 @@ export class Steering {
     if (!this.wipeNow && wipeAt > Date.now()) {
       const message = `Waiting ${delay} before decommissioning devices (until ${firesAt}); \`wipeDevicesNow\` ends the wait.`;
       this.progress.waiting({ kind: 'device-wipe', firesAt }, message);
-      await condition(() => this.wipeNow || this.stop !== undefined, wipeAt - Date.now(), { summary: `Device wipe delay ${delay}` });
+      await condition(() => this.wipeNow || this.stop !== undefined, wipeAt - Date.now(), {
+        summary: `Device wipe delay ${delay}`,
+      });
       this.progress.nextTimer = undefined;
     }
     this.checkpoint();
@@ -143,8 +153,13 @@ export class Steering {
   /** Until `deleteAfter` passed. */
   async untilDeletion(deleteAfter: string): Promise<void> {
     const deleteAt = Date.now() + (parseDuration(deleteAfter) ?? 0);
-    this.progress.waiting({ kind: 'deletion', firesAt: new Date(deleteAt).toISOString() }, `Waiting ${deleteAfter} before deleting the user.`);
-    await condition(() => this.stop !== undefined, Math.max(deleteAt - Date.now(), 0), { summary: `Delete after ${deleteAfter}` });
+    this.progress.waiting(
+      { kind: 'deletion', firesAt: new Date(deleteAt).toISOString() },
+      `Waiting ${deleteAfter} before deleting the user.`,
+    );
+    await condition(() => this.stop !== undefined, Math.max(deleteAt - Date.now(), 0), {
+      summary: `Delete after ${deleteAfter}`,
+    });
     this.progress.nextTimer = undefined;
     this.checkpoint();
   }
@@ -162,6 +177,7 @@ export class Steering {
 
   private requireScheduled(update: string): void {
     const { phase } = this.progress;
-    if (phase !== 'scheduled' || this.stop) throw new Error(`${update} is only accepted while the run is scheduled; it is ${phase}`);
+    if (phase !== 'scheduled' || this.stop)
+      throw new Error(`${update} is only accepted while the run is scheduled; it is ${phase}`);
   }
 }

@@ -140,13 +140,19 @@ function effectiveDate(text: string, session: Session): string {
 
 function duration(name: string) {
   return (text: string): string => {
-    if (parseDuration(text) === undefined) throw new CliFailure(EXIT.usage, `${name} must be a duration such as 72h, 3d or 30m; got ${JSON.stringify(text)}`);
+    if (parseDuration(text) === undefined)
+      throw new CliFailure(
+        EXIT.usage,
+        `${name} must be a duration such as 72h, 3d or 30m; got ${JSON.stringify(text)}`,
+      );
     return text;
   };
 }
 
 const outcomeLine = (view: RunView): string =>
-  view.report ? `${view.workflowId} ended ${view.report.outcome}` : `${view.workflowId} ended (${view.runStatus.toLowerCase()})`;
+  view.report
+    ? `${view.workflowId} ended ${view.report.outcome}`
+    : `${view.workflowId} ended (${view.runStatus.toLowerCase()})`;
 
 function viewLines(view: RunView, render: RenderOptions): string[] {
   if (view.status) return [`${view.workflowId} is open (${view.status.phase})`, renderProgress(view.status)];
@@ -166,43 +172,68 @@ export function buildProgram(io: CliIo, session: Session): Command {
     .command('start <user>')
     .description('start the offboarding of a person (Okta id or login); an open run is answered, not duplicated')
     .option('--effective-at <when>', 'ISO-8601 with an offset, or a date (start of that day in OFFBOARD_TIMEZONE)')
-    .option('--device-wipe-delay <duration>', 'wait before decommissioning devices, e.g. 72h', duration('--device-wipe-delay'))
+    .option(
+      '--device-wipe-delay <duration>',
+      'wait before decommissioning devices, e.g. 72h',
+      duration('--device-wipe-delay'),
+    )
     .option('--delete-after <duration>', 'delete the user this long after deactivation', duration('--delete-after'))
     .option('--reason <text>', 'why (kept in the report)')
     .option('--dry-run', 'compute the plan without any change')
     .option('--wait', 'follow the run live until it ends, then show the report')
-    .action(async (user: string, options: { effectiveAt?: string; deviceWipeDelay?: string; deleteAfter?: string; reason?: string; dryRun?: boolean; wait?: boolean }) => {
-      const effectiveAt = options.effectiveAt === undefined ? undefined : effectiveDate(options.effectiveAt, session);
-      const userId = await withUser(user);
-      const request: OffboardingRequest = {
-        userId,
-        reason: options.reason ?? 'Offboarded by an operator',
-        source: 'cli',
-        requestedBy: session.requestedBy,
-        correlationId: `cli-${randomUUID()}`,
-        ...(effectiveAt ? { effectiveAt } : {}),
-        ...(options.deviceWipeDelay ? { deviceWipeDelay: options.deviceWipeDelay } : {}),
-        ...(options.deleteAfter ? { deleteAfter: options.deleteAfter } : {}),
-        ...(options.dryRun ? { dryRun: true } : {}),
-      };
-      const started = await startOnce(session.temporal, session.config.temporal.taskQueue, request);
-      const headline = started.created ? `Started ${started.workflowId}${options.dryRun ? ' (dry run)' : ''}` : `${started.workflowId} was already open: no new run`;
-      if (!options.wait) return session.print({ ...started, userId }, [headline]);
-      if (!session.json()) io.out(`${headline}\nTemporal UI: ${session.url(started)}`);
-      // Every step once, with its phase (a fast phase can begin and end between two polls), then the bar.
-      let shownSteps = 0;
-      const view = await steering(() =>
-        followRun(session.temporal, started, (status) => {
-          if (session.json()) return;
-          for (const step of status.steps.slice(shownSteps)) io.out(`  ${step.phase.padEnd(22)} ${step.step}`);
-          shownSteps = status.steps.length;
-          io.out(renderProgress(status));
-        }),
-      );
-      if (session.json()) io.out(JSON.stringify({ ...started, userId, url: session.url(started), runStatus: view.runStatus, report: view.report }, null, 2));
-      else io.out(view.report ? renderReport(view.report, session.render) : outcomeLine(view));
-      if (!isSuccess(view.report, view.runStatus)) throw new CliFailure(EXIT.failed, outcomeLine(view));
-    });
+    .action(
+      async (
+        user: string,
+        options: {
+          effectiveAt?: string;
+          deviceWipeDelay?: string;
+          deleteAfter?: string;
+          reason?: string;
+          dryRun?: boolean;
+          wait?: boolean;
+        },
+      ) => {
+        const effectiveAt = options.effectiveAt === undefined ? undefined : effectiveDate(options.effectiveAt, session);
+        const userId = await withUser(user);
+        const request: OffboardingRequest = {
+          userId,
+          reason: options.reason ?? 'Offboarded by an operator',
+          source: 'cli',
+          requestedBy: session.requestedBy,
+          correlationId: `cli-${randomUUID()}`,
+          ...(effectiveAt ? { effectiveAt } : {}),
+          ...(options.deviceWipeDelay ? { deviceWipeDelay: options.deviceWipeDelay } : {}),
+          ...(options.deleteAfter ? { deleteAfter: options.deleteAfter } : {}),
+          ...(options.dryRun ? { dryRun: true } : {}),
+        };
+        const started = await startOnce(session.temporal, session.config.temporal.taskQueue, request);
+        const headline = started.created
+          ? `Started ${started.workflowId}${options.dryRun ? ' (dry run)' : ''}`
+          : `${started.workflowId} was already open: no new run`;
+        if (!options.wait) return session.print({ ...started, userId }, [headline]);
+        if (!session.json()) io.out(`${headline}\nTemporal UI: ${session.url(started)}`);
+        // Every step once, with its phase (a fast phase can begin and end between two polls), then the bar.
+        let shownSteps = 0;
+        const view = await steering(() =>
+          followRun(session.temporal, started, (status) => {
+            if (session.json()) return;
+            for (const step of status.steps.slice(shownSteps)) io.out(`  ${step.phase.padEnd(22)} ${step.step}`);
+            shownSteps = status.steps.length;
+            io.out(renderProgress(status));
+          }),
+        );
+        if (session.json())
+          io.out(
+            JSON.stringify(
+              { ...started, userId, url: session.url(started), runStatus: view.runStatus, report: view.report },
+              null,
+              2,
+            ),
+          );
+        else io.out(view.report ? renderReport(view.report, session.render) : outcomeLine(view));
+        if (!isSuccess(view.report, view.runStatus)) throw new CliFailure(EXIT.failed, outcomeLine(view));
+      },
+    );
 
   program
     .command('status <user>')
@@ -217,7 +248,9 @@ export function buildProgram(io: CliIo, session: Session): Command {
     .description('stop the open run at its next safe point')
     .option('--reason <text>')
     .action(async (user: string, options: { reason?: string }) => {
-      const run = await steering(async () => cancelRun(session.temporal, await withUser(user), { requestedBy: session.requestedBy, reason: options.reason }));
+      const run = await steering(async () =>
+        cancelRun(session.temporal, await withUser(user), { requestedBy: session.requestedBy, reason: options.reason }),
+      );
       session.print({ ...run, sent: 'cancel' }, [`Sent cancel to ${run.workflowId}`]);
     });
 
@@ -225,8 +258,14 @@ export function buildProgram(io: CliIo, session: Session): Command {
     .command('rehire <user>')
     .description('stop the open run and restore access, or restore after the run has closed')
     .action(async (user: string) => {
-      const run = await steering(async () => rehire(session.temporal, session.config.temporal.taskQueue, await withUser(user), session.requestedBy));
-      session.print({ ...run }, [run.via === 'signal' ? `Sent rehire to ${run.workflowId}` : `Started ${run.workflowId} (the offboarding run had closed)`]);
+      const run = await steering(async () =>
+        rehire(session.temporal, session.config.temporal.taskQueue, await withUser(user), session.requestedBy),
+      );
+      session.print({ ...run }, [
+        run.via === 'signal'
+          ? `Sent rehire to ${run.workflowId}`
+          : `Started ${run.workflowId} (the offboarding run had closed)`,
+      ]);
     });
 
   program
@@ -234,7 +273,12 @@ export function buildProgram(io: CliIo, session: Session): Command {
     .description('decommission devices without waiting for the delay')
     .option('--reason <text>')
     .action(async (user: string, options: { reason?: string }) => {
-      const run = await steering(async () => wipeDevicesNow(session.temporal, await withUser(user), { requestedBy: session.requestedBy, reason: options.reason }));
+      const run = await steering(async () =>
+        wipeDevicesNow(session.temporal, await withUser(user), {
+          requestedBy: session.requestedBy,
+          reason: options.reason,
+        }),
+      );
       session.print({ ...run, sent: 'wipeDevicesNow' }, [`Sent wipeDevicesNow to ${run.workflowId}`]);
     });
 
@@ -243,7 +287,12 @@ export function buildProgram(io: CliIo, session: Session): Command {
     .description('end the scheduled wait now')
     .option('--reason <text>')
     .action(async (user: string, options: { reason?: string }) => {
-      const run = await steering(async () => expediteRun(session.temporal, await withUser(user), { requestedBy: session.requestedBy, reason: options.reason }));
+      const run = await steering(async () =>
+        expediteRun(session.temporal, await withUser(user), {
+          requestedBy: session.requestedBy,
+          reason: options.reason,
+        }),
+      );
       session.print({ ...run }, [`Expedited ${run.workflowId}`]);
     });
 
@@ -251,17 +300,24 @@ export function buildProgram(io: CliIo, session: Session): Command {
     .command('retry <user>')
     .description('retry the failed step of a run in needs-attention')
     .action(async (user: string) => {
-      const run = await steering(async () => retryRun(session.temporal, await withUser(user), { requestedBy: session.requestedBy }));
+      const run = await steering(async () =>
+        retryRun(session.temporal, await withUser(user), { requestedBy: session.requestedBy }),
+      );
       session.print({ ...run }, [`Retrying ${run.workflowId}`]);
     });
 
   program
     .command('reschedule <user>')
     .description('move the effective date of a scheduled run')
-    .requiredOption('--effective-at <when>', 'ISO-8601 with an offset, or a date (start of that day in OFFBOARD_TIMEZONE)')
+    .requiredOption(
+      '--effective-at <when>',
+      'ISO-8601 with an offset, or a date (start of that day in OFFBOARD_TIMEZONE)',
+    )
     .action(async (user: string, options: { effectiveAt: string }) => {
       const effectiveAt = effectiveDate(options.effectiveAt, session);
-      const run = await steering(async () => rescheduleRun(session.temporal, await withUser(user), { effectiveAt, requestedBy: session.requestedBy }));
+      const run = await steering(async () =>
+        rescheduleRun(session.temporal, await withUser(user), { effectiveAt, requestedBy: session.requestedBy }),
+      );
       session.print({ ...run }, [`Rescheduled ${run.workflowId} to ${run.effectiveAt}`]);
     });
 
@@ -276,16 +332,38 @@ export function buildProgram(io: CliIo, session: Session): Command {
       const withUrls = rows.map((row) => ({ ...row, url: session.url(row) }));
       if (session.json()) return io.out(JSON.stringify(withUrls, null, 2));
       const table = newTable(['workflow', 'phase', 'source', 'status', 'started', 'effective at'], session.render);
-      for (const row of rows) table.push([row.workflowId, row.phase ?? '', row.source ?? '', row.status, row.startTime, row.effectiveAt ?? '']);
+      for (const row of rows)
+        table.push([
+          row.workflowId,
+          row.phase ?? '',
+          row.source ?? '',
+          row.status,
+          row.startTime,
+          row.effectiveAt ?? '',
+        ]);
       const { uiUrl, namespace } = session.config.temporal;
-      io.out([table.toString(), `${rows.length} run(s). Temporal UI: ${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`].join('\n'));
+      io.out(
+        [
+          table.toString(),
+          `${rows.length} run(s). Temporal UI: ${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`,
+        ].join('\n'),
+      );
     });
 
   return program;
 }
 
 async function listRuns(temporal: Client, query: string, limit: number) {
-  const rows: Array<{ workflowId: string; runId: string; userId?: string; phase?: string; source?: string; status: string; startTime: string; effectiveAt?: string }> = [];
+  const rows: Array<{
+    workflowId: string;
+    runId: string;
+    userId?: string;
+    phase?: string;
+    source?: string;
+    status: string;
+    startTime: string;
+    effectiveAt?: string;
+  }> = [];
   for await (const execution of temporal.workflow.list({ query })) {
     const attribute = (name: string) => execution.searchAttributes[name]?.[0];
     const effective = attribute('OffboardingEffectiveAt');
@@ -312,14 +390,16 @@ async function steering<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    if (isTemporalUnavailable(error)) throw new SteeringError('temporal-unavailable', 'Temporal is unreachable; try again later');
+    if (isTemporalUnavailable(error))
+      throw new SteeringError('temporal-unavailable', 'Temporal is unreachable; try again later');
     throw error;
   }
 }
 
 /** A configuration error (zod) reads as its issues, anything else as its message. */
 function oneLine(error: unknown): string {
-  if (error instanceof ZodError) return `Invalid configuration: ${error.issues.map((issue) => issue.message).join('; ')}`;
+  if (error instanceof ZodError)
+    return `Invalid configuration: ${error.issues.map((issue) => issue.message).join('; ')}`;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -348,4 +428,3 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     await session.close();
   }
 }
-

@@ -15,7 +15,10 @@ async function run(): Promise<void> {
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      void app.close().then(() => temporal.connection.close()).finally(() => process.exit(0));
+      void app
+        .close()
+        .then(() => temporal.connection.close())
+        .finally(() => process.exit(0));
     });
   }
   await app.listen({ port: config.port, host: config.host });

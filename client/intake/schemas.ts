@@ -7,7 +7,8 @@ const error = {
   properties: { error: { type: 'string' }, message: { type: 'string' } },
 } as const;
 
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, { description: 'Error', ...error }]));
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { description: 'Error', ...error }]));
 
 const userParam = {
   type: 'object',
@@ -39,11 +40,24 @@ export const hrEventSchema = {
     required: ['user', 'eventId'],
     properties: {
       user: { type: 'string', minLength: 1, maxLength: 320, description: 'Okta user id or login' },
-      eventId: { type: 'string', pattern: '^[A-Za-z0-9._:/@+=-]{1,200}$', description: 'The HR system’s event id; a repeat answers with the same run' },
-      effectiveAt: { type: 'string', maxLength: 40, description: 'ISO-8601 with an offset, or a date alone (start of that day in OFFBOARD_TIMEZONE)' },
+      eventId: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9._:/@+=-]{1,200}$',
+        description: 'The HR system’s event id; a repeat answers with the same run',
+      },
+      effectiveAt: {
+        type: 'string',
+        maxLength: 40,
+        description: 'ISO-8601 with an offset, or a date alone (start of that day in OFFBOARD_TIMEZONE)',
+      },
       reason: { type: 'string', maxLength: 1000 },
       deviceWipeDelay: { type: 'string', maxLength: 20, description: 'Duration such as 72h or 3d' },
-      source: { type: 'string', minLength: 1, maxLength: 100, description: 'The HR system’s name (default: the name of the secret that signed)' },
+      source: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 100,
+        description: 'The HR system’s name (default: the name of the secret that signed)',
+      },
     },
   },
   response: {
@@ -55,7 +69,10 @@ export const hrEventSchema = {
         workflowId: { type: 'string' },
         runId: { type: 'string' },
         created: { type: 'boolean' },
-        rescheduledTo: { type: 'string', description: 'Set when this event moved the effective date of a scheduled run' },
+        rescheduledTo: {
+          type: 'string',
+          description: 'Set when this event moved the effective date of a scheduled run',
+        },
       },
     },
     ...errors(400, 401, 404, 413, 415, 503),
@@ -72,19 +89,28 @@ const steering = (summary: string, body: object, response: object = runRef) => (
 });
 
 export const cancelSchema = steering('Cancel the person’s open run at its next safe point', reasonBody);
-export const rehireSchema = steering('Rehire: stop the open run and restore, or restore after it closed', { type: 'object', additionalProperties: false, properties: {} }, {
-  ...runRef,
-  properties: { ...runRef.properties, via: { type: 'string', enum: ['signal', 'rehireUser'] } },
-});
+export const rehireSchema = steering(
+  'Rehire: stop the open run and restore, or restore after it closed',
+  { type: 'object', additionalProperties: false, properties: {} },
+  {
+    ...runRef,
+    properties: { ...runRef.properties, via: { type: 'string', enum: ['signal', 'rehireUser'] } },
+  },
+);
 export const wipeNowSchema = steering('Decommission devices without waiting for the delay', reasonBody);
-export const expediteSchema = steering('End the scheduled wait now', reasonBody, { ...runRef, properties: { ...runRef.properties, phase: { type: 'string' } } });
+export const expediteSchema = steering('End the scheduled wait now', reasonBody, {
+  ...runRef,
+  properties: { ...runRef.properties, phase: { type: 'string' } },
+});
 export const rescheduleSchema = steering(
   'Move the effective date of a scheduled run',
   {
     type: 'object',
     additionalProperties: false,
     required: ['effectiveAt'],
-    properties: { effectiveAt: { type: 'string', maxLength: 40, description: 'ISO-8601 with an offset, or a date alone' } },
+    properties: {
+      effectiveAt: { type: 'string', maxLength: 40, description: 'ISO-8601 with an offset, or a date alone' },
+    },
   },
   { ...runRef, properties: { ...runRef.properties, effectiveAt: { type: 'string' } } },
 );
@@ -121,7 +147,12 @@ export const hookVerificationSchema = {
     properties: { 'x-okta-verification-challenge': { type: 'string', minLength: 1, maxLength: 200 } },
   },
   response: {
-    200: { description: 'The challenge', type: 'object', required: ['verification'], properties: { verification: { type: 'string' } } },
+    200: {
+      description: 'The challenge',
+      type: 'object',
+      required: ['verification'],
+      properties: { verification: { type: 'string' } },
+    },
     ...errors(400, 401, 503),
   },
 } as const;
@@ -151,7 +182,14 @@ export const hookDeliverySchema = {
                 published: { type: 'string' },
                 target: {
                   type: ['array', 'null'],
-                  items: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, displayName: { type: ['string', 'null'] } } },
+                  items: {
+                    type: 'object',
+                    properties: {
+                      id: { type: 'string' },
+                      type: { type: 'string' },
+                      displayName: { type: ['string', 'null'] },
+                    },
+                  },
                 },
               },
             },
@@ -160,7 +198,10 @@ export const hookDeliverySchema = {
       },
     },
   },
-  response: { 204: { description: 'Received; runs start in the background', type: 'null' }, ...errors(400, 401, 413, 503) },
+  response: {
+    204: { description: 'Received; runs start in the background', type: 'null' },
+    ...errors(400, 401, 413, 503),
+  },
 } as const;
 
 export const healthSchema = {
@@ -171,7 +212,10 @@ export const healthSchema = {
       description: 'The intake is up',
       type: 'object',
       required: ['status', 'temporal'],
-      properties: { status: { type: 'string', enum: ['ok'] }, temporal: { type: 'string', enum: ['reachable', 'unreachable'] } },
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        temporal: { type: 'string', enum: ['reachable', 'unreachable'] },
+      },
     },
   },
 } as const;

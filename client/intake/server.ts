@@ -6,7 +6,12 @@ import { timingSafeEqual } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import type { Client as OktaClient } from '@okta/okta-sdk-nodejs';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { parseDuration } from '../../workflows/definitions';
 import type { IntakeConfig } from '../config';
 import { InvalidDateError, parseEffectiveAt } from '../effective-date';
@@ -108,7 +113,11 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Offboarding intake', version: '1.0.0', description: 'Starts and steers Okta offboarding runs on Temporal.' },
+      info: {
+        title: 'Offboarding intake',
+        version: '1.0.0',
+        description: 'Starts and steers Okta offboarding runs on Temporal.',
+      },
       components: {
         securitySchemes: {
           offboardSignature: {
@@ -117,7 +126,12 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
             name: 'Offboard-Signature',
             description: 't=<unix seconds>,v1=<hex HMAC-SHA256 over "<t>.<METHOD>.<path with query>.<raw body>">',
           },
-          oktaHookSecret: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'The event hook’s shared secret' },
+          oktaHookSecret: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'The event hook’s shared secret',
+          },
         },
       },
     },
@@ -148,11 +162,16 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   /** HMAC signature; `once`: a signature already used inside the window is refused (steering routes). */
   const signed = (once: boolean) => (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     const now = nowS();
-    const result = verifySignature(request.headers[SIGNATURE_HEADER] as string | undefined, config.hmacSecrets, {
-      method: request.method,
-      pathWithQuery: request.url,
-      rawBody: request.rawBody,
-    }, now);
+    const result = verifySignature(
+      request.headers[SIGNATURE_HEADER] as string | undefined,
+      config.hmacSecrets,
+      {
+        method: request.method,
+        pathWithQuery: request.url,
+        rawBody: request.rawBody,
+      },
+      now,
+    );
     if (!result.ok) return done(new HttpError(result.status, result.error, result.message));
     if (once && !replays.remember(result.signature, result.t, now)) {
       return done(new HttpError(409, 'replayed-signature', 'This signature was already used; sign each request anew'));
@@ -162,115 +181,170 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   };
 
   const oktaHook = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
-    if (!config.eventHookSecret) return done(new HttpError(503, 'hook-not-configured', 'OKTA_EVENT_HOOK_SECRET is not set'));
+    if (!config.eventHookSecret)
+      return done(new HttpError(503, 'hook-not-configured', 'OKTA_EVENT_HOOK_SECRET is not set'));
     if (!sameSecret(request.headers.authorization, config.eventHookSecret)) {
-      return done(new HttpError(401, 'bad-hook-secret', 'The Authorization header does not carry the event hook secret'));
+      return done(
+        new HttpError(401, 'bad-hook-secret', 'The Authorization header does not carry the event hook secret'),
+      );
     }
     done();
   };
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
-    if (error instanceof HttpError) return reply.code(error.statusCode).send({ error: error.error, message: error.message });
+    if (error instanceof HttpError)
+      return reply.code(error.statusCode).send({ error: error.error, message: error.message });
     if (error instanceof SteeringError) {
       const status = STEERING_STATUS[error.code];
       if (status === 503) void reply.header('retry-after', RETRY_AFTER_S);
       return reply.code(status).send({ error: error.code, message: error.message });
     }
-    if (error instanceof InvalidDateError) return reply.code(400).send({ error: 'invalid-date', message: error.message });
+    if (error instanceof InvalidDateError)
+      return reply.code(400).send({ error: 'invalid-date', message: error.message });
     if (error.validation) return reply.code(400).send({ error: 'invalid-request', message: error.message });
     if (isTemporalUnavailable(error)) {
-      return reply.code(503).header('retry-after', RETRY_AFTER_S).send({ error: 'temporal-unavailable', message: 'Temporal is unreachable; try again later' });
+      return reply
+        .code(503)
+        .header('retry-after', RETRY_AFTER_S)
+        .send({ error: 'temporal-unavailable', message: 'Temporal is unreachable; try again later' });
     }
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'body-too-large', message: error.message });
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return reply.code(413).send({ error: 'body-too-large', message: error.message });
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: error.code ?? 'bad-request', message: error.message });
     }
     request.log.error({ err: error }, 'intake request failed');
     return reply.code(500).send({ error: 'internal', message: 'The intake failed; the request may be retried' });
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not-found', message: `No route ${request.method} ${request.url}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not-found', message: `No route ${request.method} ${request.url}` }),
+  );
 
-  app.post<{ Body: HrEvent }>('/v1/offboardings', { schema: schemas.hrEventSchema, preValidation: [signed(false), parseJson] }, async (request, reply) => {
-    const event = request.body;
-    const effectiveAt = event.effectiveAt === undefined ? undefined : parseEffectiveAt(event.effectiveAt, config.timeZone);
-    if (event.deviceWipeDelay !== undefined && parseDuration(event.deviceWipeDelay) === undefined) {
-      throw new HttpError(400, 'invalid-duration', `deviceWipeDelay must be a duration such as 72h or 3d; got ${JSON.stringify(event.deviceWipeDelay)}`);
-    }
-    const requestedBy = event.source ?? request.signer;
-    const run = await startOrReschedule(temporal, okta, taskQueue, {
-      user: event.user,
-      reason: event.reason ?? `Termination event ${event.eventId} from ${requestedBy}`,
-      source: 'hr',
-      requestedBy,
-      correlationId: event.eventId,
-      ...(effectiveAt ? { effectiveAt } : {}),
-      ...(event.deviceWipeDelay ? { deviceWipeDelay: event.deviceWipeDelay } : {}),
-    });
-    const { workflowId, runId, created, rescheduledTo } = run;
-    return reply.code(202).send({ workflowId, runId, created, ...(rescheduledTo ? { rescheduledTo } : {}) });
-  });
+  app.post<{ Body: HrEvent }>(
+    '/v1/offboardings',
+    { schema: schemas.hrEventSchema, preValidation: [signed(false), parseJson] },
+    async (request, reply) => {
+      const event = request.body;
+      const effectiveAt =
+        event.effectiveAt === undefined ? undefined : parseEffectiveAt(event.effectiveAt, config.timeZone);
+      if (event.deviceWipeDelay !== undefined && parseDuration(event.deviceWipeDelay) === undefined) {
+        throw new HttpError(
+          400,
+          'invalid-duration',
+          `deviceWipeDelay must be a duration such as 72h or 3d; got ${JSON.stringify(event.deviceWipeDelay)}`,
+        );
+      }
+      const requestedBy = event.source ?? request.signer;
+      const run = await startOrReschedule(temporal, okta, taskQueue, {
+        user: event.user,
+        reason: event.reason ?? `Termination event ${event.eventId} from ${requestedBy}`,
+        source: 'hr',
+        requestedBy,
+        correlationId: event.eventId,
+        ...(effectiveAt ? { effectiveAt } : {}),
+        ...(event.deviceWipeDelay ? { deviceWipeDelay: event.deviceWipeDelay } : {}),
+      });
+      const { workflowId, runId, created, rescheduledTo } = run;
+      return reply.code(202).send({ workflowId, runId, created, ...(rescheduledTo ? { rescheduledTo } : {}) });
+    },
+  );
 
   const steeringRoute = { preValidation: [signed(true), parseJson] };
   const user = (request: FastifyRequest<{ Params: UserParams }>) => resolveUserId(okta, request.params.user);
 
-  app.post<{ Params: UserParams; Body: { reason?: string } }>('/v1/offboardings/:user/cancel', { schema: schemas.cancelSchema, ...steeringRoute }, async (request) =>
-    cancelRun(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
+  app.post<{ Params: UserParams; Body: { reason?: string } }>(
+    '/v1/offboardings/:user/cancel',
+    { schema: schemas.cancelSchema, ...steeringRoute },
+    async (request) =>
+      cancelRun(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
   );
-  app.post<{ Params: UserParams }>('/v1/offboardings/:user/rehire', { schema: schemas.rehireSchema, ...steeringRoute }, async (request) =>
-    rehire(temporal, taskQueue, await user(request), request.signer),
+  app.post<{ Params: UserParams }>(
+    '/v1/offboardings/:user/rehire',
+    { schema: schemas.rehireSchema, ...steeringRoute },
+    async (request) => rehire(temporal, taskQueue, await user(request), request.signer),
   );
-  app.post<{ Params: UserParams; Body: { reason?: string } }>('/v1/offboardings/:user/wipe-now', { schema: schemas.wipeNowSchema, ...steeringRoute }, async (request) =>
-    wipeDevicesNow(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
+  app.post<{ Params: UserParams; Body: { reason?: string } }>(
+    '/v1/offboardings/:user/wipe-now',
+    { schema: schemas.wipeNowSchema, ...steeringRoute },
+    async (request) =>
+      wipeDevicesNow(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
   );
-  app.post<{ Params: UserParams; Body: { reason?: string } }>('/v1/offboardings/:user/expedite', { schema: schemas.expediteSchema, ...steeringRoute }, async (request) =>
-    expediteRun(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
+  app.post<{ Params: UserParams; Body: { reason?: string } }>(
+    '/v1/offboardings/:user/expedite',
+    { schema: schemas.expediteSchema, ...steeringRoute },
+    async (request) =>
+      expediteRun(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
   );
-  app.post<{ Params: UserParams; Body: { effectiveAt: string } }>('/v1/offboardings/:user/reschedule', { schema: schemas.rescheduleSchema, ...steeringRoute }, async (request) => {
-    const effectiveAt = parseEffectiveAt(request.body.effectiveAt, config.timeZone);
-    return rescheduleRun(temporal, await user(request), { effectiveAt, requestedBy: request.signer });
-  });
-  app.get<{ Params: UserParams }>('/v1/offboardings/:user', { schema: schemas.statusSchema, preValidation: [signed(true)] }, async (request) =>
-    runStatus(temporal, await user(request)),
+  app.post<{ Params: UserParams; Body: { effectiveAt: string } }>(
+    '/v1/offboardings/:user/reschedule',
+    { schema: schemas.rescheduleSchema, ...steeringRoute },
+    async (request) => {
+      const effectiveAt = parseEffectiveAt(request.body.effectiveAt, config.timeZone);
+      return rescheduleRun(temporal, await user(request), { effectiveAt, requestedBy: request.signer });
+    },
+  );
+  app.get<{ Params: UserParams }>(
+    '/v1/offboardings/:user',
+    { schema: schemas.statusSchema, preValidation: [signed(true)] },
+    async (request) => runStatus(temporal, await user(request)),
   );
 
   // The Okta event hook (docs/cli-and-intake.md): the verification challenge, then deliveries.
-  app.get('/okta/event-hook', { schema: schemas.hookVerificationSchema, preValidation: [oktaHook] }, async (request) => ({
-    verification: request.headers['x-okta-verification-challenge'] as string,
-  }));
-  app.post<{ Body: { data: { events: HookEvent[] } } }>('/okta/event-hook', { schema: schemas.hookDeliverySchema, preValidation: [oktaHook, parseJson] }, async (request, reply) => {
-    // Okta waits 3 s at most: runs start in the background. Duplicated deliveries and events
-    // already handled by the System Log poller are absorbed by `startOnce` (same event, same run).
-    for (const event of request.body.data.events) {
-      const userId = offboardingGroupAdd(event);
-      if (!userId) continue;
-      const start = startOnce(temporal, taskQueue, {
-        userId,
-        reason: `Added to the Okta group ${config.offboardingGroup}`,
-        source: 'okta-group',
-        requestedBy: 'okta-event-hook',
-        correlationId: event.uuid,
-      })
-        .then(() => undefined)
-        .catch((error: unknown) => request.log.warn({ err: error, uuid: event.uuid }, 'event hook start failed; the System Log poller will pick the event up'))
-        .finally(() => hookStarts.delete(start));
-      hookStarts.add(start);
-    }
-    return reply.code(204).send();
-  });
+  app.get(
+    '/okta/event-hook',
+    { schema: schemas.hookVerificationSchema, preValidation: [oktaHook] },
+    async (request) => ({
+      verification: request.headers['x-okta-verification-challenge'] as string,
+    }),
+  );
+  app.post<{ Body: { data: { events: HookEvent[] } } }>(
+    '/okta/event-hook',
+    { schema: schemas.hookDeliverySchema, preValidation: [oktaHook, parseJson] },
+    async (request, reply) => {
+      // Okta waits 3 s at most: runs start in the background. Duplicated deliveries and events
+      // already handled by the System Log poller are absorbed by `startOnce` (same event, same run).
+      for (const event of request.body.data.events) {
+        const userId = offboardingGroupAdd(event);
+        if (!userId) continue;
+        const start = startOnce(temporal, taskQueue, {
+          userId,
+          reason: `Added to the Okta group ${config.offboardingGroup}`,
+          source: 'okta-group',
+          requestedBy: 'okta-event-hook',
+          correlationId: event.uuid,
+        })
+          .then(() => undefined)
+          .catch((error: unknown) =>
+            request.log.warn(
+              { err: error, uuid: event.uuid },
+              'event hook start failed; the System Log poller will pick the event up',
+            ),
+          )
+          .finally(() => hookStarts.delete(start));
+        hookStarts.add(start);
+      }
+      return reply.code(204).send();
+    },
+  );
 
   /** The user added, when the event adds someone to the offboarding group (by id or name). */
   function offboardingGroupAdd(event: HookEvent): string | undefined {
     const group = config.offboardingGroup;
     if (!group || event.eventType !== HOOK_EVENT) return undefined;
     const targets = event.target ?? [];
-    const inGroup = targets.some((target) => target.type === 'UserGroup' && (target.id === group || target.displayName === group));
+    const inGroup = targets.some(
+      (target) => target.type === 'UserGroup' && (target.id === group || target.displayName === group),
+    );
     return inGroup ? targets.find((target) => target.type === 'User')?.id : undefined;
   }
 
   app.get('/healthz', { schema: schemas.healthSchema }, async () => {
     const reachable = await temporal
       .withDeadline(Date.now() + 2_000, () => temporal.workflowService.getSystemInfo({}))
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     return { status: 'ok', temporal: reachable ? 'reachable' : 'unreachable' };
   });
   app.get('/openapi.json', { schema: schemas.openApiSchema }, async () => app.swagger());

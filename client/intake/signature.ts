@@ -24,7 +24,8 @@ export function verifySignature(
   request: { method: string; pathWithQuery: string; rawBody: string },
   nowS: number,
 ): Verification {
-  if (!header) return { ok: false, status: 401, error: 'missing-signature', message: 'The Offboard-Signature header is required' };
+  if (!header)
+    return { ok: false, status: 401, error: 'missing-signature', message: 'The Offboard-Signature header is required' };
   let t: number | undefined;
   const candidates: Buffer[] = [];
   for (const part of header.split(',')) {
@@ -33,15 +34,26 @@ export function verifySignature(
     if (key === 'v1' && /^[0-9a-f]{64}$/i.test(value)) candidates.push(Buffer.from(value, 'hex'));
   }
   if (t === undefined || candidates.length === 0) {
-    return { ok: false, status: 401, error: 'bad-signature', message: 'Offboard-Signature must be t=<unix seconds>,v1=<hex HMAC-SHA256>' };
+    return {
+      ok: false,
+      status: 401,
+      error: 'bad-signature',
+      message: 'Offboard-Signature must be t=<unix seconds>,v1=<hex HMAC-SHA256>',
+    };
   }
   if (Math.abs(nowS - t) > SIGNATURE_WINDOW_S) {
-    return { ok: false, status: 401, error: 'stale-signature', message: `The signature timestamp is more than ${SIGNATURE_WINDOW_S} s from now` };
+    return {
+      ok: false,
+      status: 401,
+      error: 'stale-signature',
+      message: `The signature timestamp is more than ${SIGNATURE_WINDOW_S} s from now`,
+    };
   }
   for (const { name, secret } of secrets) {
     const expected = Buffer.from(signPayload(secret, t, request.method, request.pathWithQuery, request.rawBody), 'hex');
     for (const candidate of candidates) {
-      if (timingSafeEqual(candidate, expected)) return { ok: true, signer: name, t, signature: candidate.toString('hex') };
+      if (timingSafeEqual(candidate, expected))
+        return { ok: true, signer: name, t, signature: candidate.toString('hex') };
     }
   }
   return { ok: false, status: 401, error: 'bad-signature', message: 'The signature matches no configured secret' };

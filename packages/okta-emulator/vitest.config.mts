@@ -7,7 +7,10 @@ export default defineConfig({
   test: {
     name: 'okta-emulator',
     include: ['test/**/*.test.ts'],
-    exclude: [...configDefaults.exclude, ...(process.env['OKTA_OPENAPI_SPEC'] ? [] : ['test/contract-upstream.test.ts'])],
+    exclude: [
+      ...configDefaults.exclude,
+      ...(process.env['OKTA_OPENAPI_SPEC'] ? [] : ['test/contract-upstream.test.ts']),
+    ],
     pool: 'forks',
     testTimeout: 60_000,
   },

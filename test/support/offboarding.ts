@@ -1,7 +1,13 @@
 // Everything a workflow test needs: the suite's real Temporal server, an in-process Okta emulator
 // reached through the real Okta SDK, and the project's worker layout on a task queue of its own.
 import type { WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createOktaClient } from '../../okta/client';
@@ -20,7 +26,9 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 
 /** Limits high enough that functional tests never wait on the worker's own budget. */
 export const GENEROUS_BUDGET: OktaBudget = {
-  perMinute: Object.fromEntries(Object.keys(DEFAULT_BUDGET.perMinute).map((bucket) => [bucket, 60_000])) as OktaBudget['perMinute'],
+  perMinute: Object.fromEntries(
+    Object.keys(DEFAULT_BUDGET.perMinute).map((bucket) => [bucket, 60_000]),
+  ) as OktaBudget['perMinute'],
   share: 1,
   concurrency: DEFAULT_BUDGET.concurrency,
 };
@@ -28,7 +36,10 @@ export const GENEROUS_BUDGET: OktaBudget = {
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** One workflow bundle per test file (about a second to build). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+  });
   return bundle;
 }
 
@@ -101,7 +112,9 @@ export class OffboardingHarness {
     return user.id;
   }
 
-  async start(request: Partial<OffboardingRequest> & { userId: string }): Promise<StartedRun & { handle: WorkflowHandle<typeof offboardUser> }> {
+  async start(
+    request: Partial<OffboardingRequest> & { userId: string },
+  ): Promise<StartedRun & { handle: WorkflowHandle<typeof offboardUser> }> {
     const started = await startOffboarding(this.client, this.taskQueue, {
       reason: 'test',
       source: 'cli',
@@ -110,11 +123,18 @@ export class OffboardingHarness {
       deviceWipeDelay: '0s',
       ...request,
     });
-    return { ...started, handle: this.client.workflow.getHandle<typeof offboardUser>(started.workflowId, started.runId) };
+    return {
+      ...started,
+      handle: this.client.workflow.getHandle<typeof offboardUser>(started.workflowId, started.runId),
+    };
   }
 
   /** Polls the `status` query until `predicate` holds. */
-  async waitForStatus(handle: WorkflowHandle, predicate: (status: OffboardingStatus) => boolean, timeoutMs = 30_000): Promise<OffboardingStatus> {
+  async waitForStatus(
+    handle: WorkflowHandle,
+    predicate: (status: OffboardingStatus) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<OffboardingStatus> {
     const deadline = Date.now() + timeoutMs;
     let last: OffboardingStatus | undefined;
     while (Date.now() < deadline) {
@@ -132,7 +152,9 @@ export class OffboardingHarness {
   /** Okta writes (anything but GET) the emulator logged, optionally about one user. */
   async mutations(userId?: string): Promise<RequestEntry[]> {
     const requests = await this.admin.requests();
-    return requests.filter((entry) => entry.method !== 'GET' && entry.status < 400 && (!userId || entry.userId === userId));
+    return requests.filter(
+      (entry) => entry.method !== 'GET' && entry.status < 400 && (!userId || entry.userId === userId),
+    );
   }
 
   async close(): Promise<void> {
@@ -162,9 +184,18 @@ export async function oktaUser(harness: OffboardingHarness, userId: string) {
     refreshTokens: user?.refreshTokens ?? [],
     factors: user?.factors ?? [],
     groupNames: (user?.groups ?? []).map((id) => groups.get(id)?.name ?? id).sort(),
-    oktaGroupNames: (user?.groups ?? []).filter((id) => groups.get(id)?.type === 'OKTA_GROUP').map((id) => groups.get(id)?.name ?? id).sort(),
-    directApps: (user?.apps ?? []).filter((app) => app.scope === 'USER').map((app) => state.apps.find((candidate) => candidate.id === app.app)?.label ?? app.app).sort(),
-    devices: state.devices.filter((device) => device.users.includes(userId)).map((device) => `${device.displayName}:${device.status}`).sort(),
+    oktaGroupNames: (user?.groups ?? [])
+      .filter((id) => groups.get(id)?.type === 'OKTA_GROUP')
+      .map((id) => groups.get(id)?.name ?? id)
+      .sort(),
+    directApps: (user?.apps ?? [])
+      .filter((app) => app.scope === 'USER')
+      .map((app) => state.apps.find((candidate) => candidate.id === app.app)?.label ?? app.app)
+      .sort(),
+    devices: state.devices
+      .filter((device) => device.users.includes(userId))
+      .map((device) => `${device.displayName}:${device.status}`)
+      .sort(),
     allDevices: state.devices.map((device) => `${device.displayName}:${device.status}`).sort(),
   };
 }

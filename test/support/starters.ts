@@ -11,7 +11,11 @@ export const OLD_HR_SECRET = 'workday-old-secret-98765';
 export const HOOK_SECRET = 'okta-hook-shared-secret-42';
 
 /** An intake on the harness's Temporal and emulator, with two HR secrets (a rotation). */
-export function testIntake(harness: OffboardingHarness, overrides: Partial<IntakeDeps['config']> = {}, temporal?: Client): Promise<FastifyInstance> {
+export function testIntake(
+  harness: OffboardingHarness,
+  overrides: Partial<IntakeDeps['config']> = {},
+  temporal?: Client,
+): Promise<FastifyInstance> {
   return buildIntake({
     config: {
       hmacSecrets: [
@@ -31,7 +35,13 @@ export function testIntake(harness: OffboardingHarness, overrides: Partial<Intak
 }
 
 /** The header DESIGN.md section 7 specifies, computed here independently of the intake's code. */
-export function signature(secret: string, method: string, path: string, body: string, t = Math.floor(Date.now() / 1000)): string {
+export function signature(
+  secret: string,
+  method: string,
+  path: string,
+  body: string,
+  t = Math.floor(Date.now() / 1000),
+): string {
   const hex = createHmac('sha256', secret).update(`${t}.${method}.${path}.${body}`).digest('hex');
   return `t=${t},v1=${hex}`;
 }
@@ -49,17 +59,26 @@ export interface SignedCall {
 
 export function call(app: FastifyInstance, request: SignedCall): Promise<LightMyRequestResponse> {
   const payload = request.rawBody ?? (request.body === undefined ? '' : JSON.stringify(request.body));
-  const header = request.header === undefined ? signature(request.secret ?? HR_SECRET, request.method, request.url, payload, request.t) : request.header;
+  const header =
+    request.header === undefined
+      ? signature(request.secret ?? HR_SECRET, request.method, request.url, payload, request.t)
+      : request.header;
   return app.inject({
     method: request.method,
     url: request.url,
     payload: payload || undefined,
-    headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(header === null ? {} : { 'offboard-signature': header }) },
+    headers: {
+      ...(payload ? { 'content-type': 'application/json' } : {}),
+      ...(header === null ? {} : { 'offboard-signature': header }),
+    },
   });
 }
 
 /** Offboarding runs visibility lists for a query (open and closed). */
-export async function listRuns(client: Client, query: string): Promise<Array<{ workflowId: string; runId: string; status: string }>> {
+export async function listRuns(
+  client: Client,
+  query: string,
+): Promise<Array<{ workflowId: string; runId: string; status: string }>> {
   const runs: Array<{ workflowId: string; runId: string; status: string }> = [];
   for await (const execution of client.workflow.list({ query: `${query} AND WorkflowType = "offboardUser"` })) {
     runs.push({ workflowId: execution.workflowId, runId: execution.runId, status: execution.status.name });

@@ -57,10 +57,14 @@ export async function runBaseline(orgUrl: string, token: string, userIds: string
       await client.userApi.revokeUserGrants({ userId });
       await tolerate(() => client.userApi.resetFactors({ userId }));
       for (const group of await collect(await client.userApi.listUserGroups({ userId }))) {
-        if (String(group.type) === 'OKTA_GROUP') await tolerate(() => client.groupApi.unassignUserFromGroup({ groupId: String(group.id), userId }));
+        if (String(group.type) === 'OKTA_GROUP')
+          await tolerate(() => client.groupApi.unassignUserFromGroup({ groupId: String(group.id), userId }));
       }
-      const appIds = new Set((await collect(await client.userApi.listAppLinks({ userId }))).map((link) => String(link.appInstanceId)));
-      for (const appId of appIds) await tolerate(() => client.applicationApi.unassignUserFromApplication({ appId, userId, sendEmail: false }));
+      const appIds = new Set(
+        (await collect(await client.userApi.listAppLinks({ userId }))).map((link) => String(link.appInstanceId)),
+      );
+      for (const appId of appIds)
+        await tolerate(() => client.applicationApi.unassignUserFromApplication({ appId, userId, sendEmail: false }));
       await tolerate(() => client.userApi.deactivateUser({ userId, sendEmail: false }));
       for (const entry of await collect(await client.userApi.listUserDevices({ userId }))) {
         const deviceId = entry.device?.id;
@@ -81,7 +85,10 @@ if (require.main === module) {
     process.stderr.write('usage: tsx scripts/bench/baseline.ts <orgUrl> <token> <users file> <result.json>\n');
     process.exit(2);
   }
-  const userIds = readFileSync(usersFile, 'utf8').split('\n').map((line) => line.trim()).filter(Boolean);
+  const userIds = readFileSync(usersFile, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   runBaseline(orgUrl, token, userIds)
     .then((result) => {
       writeFileSync(resultFile, JSON.stringify(result));

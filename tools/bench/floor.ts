@@ -79,7 +79,12 @@ const LOCKOUT_PHASES = new Set<Call['phase']>(['checking', 'locking']);
 type SeedUser = Org['users'][number];
 
 /** Minimum runbook calls per bucket for offboarding the org's people, and the time floor they imply. */
-export function runbookFloor(org: Org, table: RateLimitTable, phases: FloorPhases, options: FloorOptions = {}): RunbookFloor {
+export function runbookFloor(
+  org: Org,
+  table: RateLimitTable,
+  phases: FloorPhases,
+  options: FloorOptions = {},
+): RunbookFloor {
   const limiter = new RateLimiter(table);
   const groupByRef = new Map<string, Org['groups'][number]>();
   for (const group of org.groups) {

@@ -93,9 +93,22 @@ function parseOptions(): Options {
   const timeScale = Number(values['time-scale']);
   const workers = Number(values.workers);
   if (!Number.isInteger(users) || users < 1) throw new Error('--users must be a positive integer');
-  if (!(timeScale > 0 && timeScale <= 6)) throw new Error('--time-scale must be above 0 and at most 6 (one Okta minute >= 10 s keeps X-Rate-Limit-Reset precise)');
+  if (!(timeScale > 0 && timeScale <= 6))
+    throw new Error(
+      '--time-scale must be above 0 and at most 6 (one Okta minute >= 10 s keeps X-Rate-Limit-Reset precise)',
+    );
   if (!Number.isInteger(workers) || workers < 1 || workers > 4) throw new Error('--workers must be 1 to 4');
-  return { users, rateLimits: values['rate-limits'] as string, timeScale, seed: Number(values.seed), workers, baseline: values.baseline as boolean, ceiling: !values['skip-ceiling'], baselineOnly: values['baseline-only'] as boolean, share: values.share };
+  return {
+    users,
+    rateLimits: values['rate-limits'] as string,
+    timeScale,
+    seed: Number(values.seed),
+    workers,
+    baseline: values.baseline as boolean,
+    ceiling: !values['skip-ceiling'],
+    baselineOnly: values['baseline-only'] as boolean,
+    share: values.share,
+  };
 }
 
 function table(kind: string, timeScale: number): RateLimitTable {
@@ -118,7 +131,9 @@ function freePort(): Promise<number> {
 }
 
 function cliPath(): string {
-  return process.env.TEMPORAL_CLI_PATH || join(homedir(), '.cache', 'okta-offboarding', 'temporal-cli', 'v1.5.1', 'temporal');
+  return (
+    process.env.TEMPORAL_CLI_PATH || join(homedir(), '.cache', 'okta-offboarding', 'temporal-cli', 'v1.5.1', 'temporal')
+  );
 }
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
@@ -154,16 +169,42 @@ async function startStack(dir: string, name: string, rateLimits: string, timeSca
   const supervisor = new Supervisor({ logDir: join(dir, name, 'logs'), graceMs: 5_000, log: () => undefined });
   supervisor.stopOnSignals(endProgress);
   const port = await freePort();
-  const server = await startDevServer(supervisor, { cliPath: cliPath(), port, uiPort: false, dbFile: join(dir, name, 'temporal.sqlite'), name: 'temporal' });
+  const server = await startDevServer(supervisor, {
+    cliPath: cliPath(),
+    port,
+    uiPort: false,
+    dbFile: join(dir, name, 'temporal.sqlite'),
+    name: 'temporal',
+  });
   const emulator = await supervisor.start({
     name: 'okta-emulator',
     command: process.execPath,
-    args: ['--import', 'tsx', EMULATOR_CLI, '--port', '0', '--host', '127.0.0.1', '--rate-limits', rateLimits, '--time-scale', String(timeScale), '--token', TOKEN],
+    args: [
+      '--import',
+      'tsx',
+      EMULATOR_CLI,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--rate-limits',
+      rateLimits,
+      '--time-scale',
+      String(timeScale),
+      '--token',
+      TOKEN,
+    ],
     cwd: ROOT,
     ready: { line: /listening on (http:\/\/\S+)/ },
   });
   const emulatorUrl = emulator.readyMatch?.[1] as string;
-  return { supervisor, server: server.child, address: server.address, emulatorUrl, admin: new EmulatorAdmin(emulatorUrl) };
+  return {
+    supervisor,
+    server: server.child,
+    address: server.address,
+    emulatorUrl,
+    admin: new EmulatorAdmin(emulatorUrl),
+  };
 }
 
 async function startWorkers(stack: Stack, count: number, env: Record<string, string>): Promise<SupervisedChild[]> {
@@ -195,7 +236,11 @@ async function startWorkers(stack: Stack, count: number, env: Record<string, str
 }
 
 /** Starts every offboarding at once through the HR route, signed like HR signs it; retries refused starts like HR would. */
-async function startThroughIntake(intakeUrl: string, userIds: string[], startedAt: Map<string, number>): Promise<{ accepted: number; retries: number }> {
+async function startThroughIntake(
+  intakeUrl: string,
+  userIds: string[],
+  startedAt: Map<string, number>,
+): Promise<{ accepted: number; retries: number }> {
   let retries = 0;
   let accepted = 0;
   await Promise.all(
@@ -214,7 +259,10 @@ async function startThroughIntake(intakeUrl: string, userIds: string[], startedA
           accepted++;
           return;
         }
-        if (attempt >= 20) throw new Error(`start of ${userId} refused ${attempt + 1} times: ${response.status} ${await response.text()}`);
+        if (attempt >= 20)
+          throw new Error(
+            `start of ${userId} refused ${attempt + 1} times: ${response.status} ${await response.text()}`,
+          );
         retries++;
         await sleep(500 + Math.random() * 1000);
       }
@@ -228,8 +276,21 @@ async function countRuns(client: Client, query: string): Promise<number> {
 }
 
 /** Runs, by outcome, from Temporal: status and the OffboardingPhase search attribute. */
-async function runCounts(client: Client, started: number, stuck: boolean): Promise<{ counts: RunCounts; lastCloseMs: number }> {
-  const counts: RunCounts = { started, completed: 0, cancelled: 0, rehired: 0, failed: 0, needsAttention: 0, stuck: 0, lost: 0 };
+async function runCounts(
+  client: Client,
+  started: number,
+  stuck: boolean,
+): Promise<{ counts: RunCounts; lastCloseMs: number }> {
+  const counts: RunCounts = {
+    started,
+    completed: 0,
+    cancelled: 0,
+    rehired: 0,
+    failed: 0,
+    needsAttention: 0,
+    stuck: 0,
+    lost: 0,
+  };
   let lastCloseMs = 0;
   let seen = 0;
   for await (const execution of client.workflow.list({ query: 'WorkflowType = "offboardUser"' })) {
@@ -285,10 +346,22 @@ class LogReader {
   }
 }
 
-async function runOurs(dir: string, name: 'ours' | 'ceiling', options: Options, org: Org, userIds: string[], floor: RunbookFloor): Promise<PhaseResult> {
+async function runOurs(
+  dir: string,
+  name: 'ours' | 'ceiling',
+  options: Options,
+  org: Org,
+  userIds: string[],
+  floor: RunbookFloor,
+): Promise<PhaseResult> {
   const limits = name === 'ceiling' ? 'unlimited' : options.rateLimits;
   const stack = await startStack(dir, name, limits, options.timeScale);
-  const client = await connectClient({ connection: { address: stack.address }, namespace: 'default', taskQueue: TASK_QUEUE, uiUrl: '' });
+  const client = await connectClient({
+    connection: { address: stack.address },
+    namespace: 'default',
+    taskQueue: TASK_QUEUE,
+    uiUrl: '',
+  });
   try {
     await stack.admin.seed(org);
     const published = await stack.admin.rateLimits();
@@ -297,7 +370,12 @@ async function runOurs(dir: string, name: 'ours' | 'ceiling', options: Options, 
     if (name === 'ceiling') env.OFFBOARD_OKTA_CONCURRENCY = OKTA_BUCKETS.map((bucket) => `${bucket}=32`).join(',');
     const workers = await startWorkers(stack, options.workers, env);
     const intake = await buildIntake({
-      config: { hmacSecrets: [{ name: 'bench-hr', secret: HMAC_SECRET }], timeZone: 'UTC', bodyLimit: 65_536, temporal: { taskQueue: TASK_QUEUE } },
+      config: {
+        hmacSecrets: [{ name: 'bench-hr', secret: HMAC_SECRET }],
+        timeZone: 'UTC',
+        bodyLimit: 65_536,
+        temporal: { taskQueue: TASK_QUEUE },
+      },
       temporal: client,
       okta: createOktaClient({ orgUrl: stack.emulatorUrl, auth: { kind: 'api-token', token: TOKEN } }),
     });
@@ -322,9 +400,16 @@ async function runOurs(dir: string, name: 'ours' | 'ceiling', options: Options, 
     for (;;) {
       await sleep(2_000);
       await reader.poll().catch(() => undefined);
-      ended = await countRuns(client, 'WorkflowType = "offboardUser" AND ExecutionStatus != "Running"').catch(() => ended);
-      const attention = await countRuns(client, 'WorkflowType = "offboardUser" AND ExecutionStatus = "Running" AND OffboardingPhase = "needs-attention"').catch(() => 0);
-      progress(`[${name}] ${seconds(Date.now() - t0)}: runs ended ${ended}/${userIds.length}${attention ? `, needs-attention ${attention}` : ''}, Okta calls ${reader.entries.length}, 429s ${reader.rateLimited}${startsDone ? '' : ', starting...'}`);
+      ended = await countRuns(client, 'WorkflowType = "offboardUser" AND ExecutionStatus != "Running"').catch(
+        () => ended,
+      );
+      const attention = await countRuns(
+        client,
+        'WorkflowType = "offboardUser" AND ExecutionStatus = "Running" AND OffboardingPhase = "needs-attention"',
+      ).catch(() => 0);
+      progress(
+        `[${name}] ${seconds(Date.now() - t0)}: runs ended ${ended}/${userIds.length}${attention ? `, needs-attention ${attention}` : ''}, Okta calls ${reader.entries.length}, 429s ${reader.rateLimited}${startsDone ? '' : ', starting...'}`,
+      );
       if (startsDone && ended + attention >= userIds.length) break;
       const seen = `${ended}/${reader.entries.length}`;
       if (seen !== lastSeen) {
@@ -365,7 +450,13 @@ async function runOurs(dir: string, name: 'ours' | 'ceiling', options: Options, 
   }
 }
 
-function resources(workerCpuS: number, worker: ProcStats, serverCpuS: number, server: ProcStats, per1000: number): Resources {
+function resources(
+  workerCpuS: number,
+  worker: ProcStats,
+  serverCpuS: number,
+  server: ProcStats,
+  per1000: number,
+): Resources {
   return {
     workerCpuS,
     workerPeakRssMb: worker.peakRssMb,
@@ -383,7 +474,21 @@ async function runBaselinePhase(dir: string, options: Options, org: Org, userIds
     const emulator = await supervisor.start({
       name: 'okta-emulator',
       command: process.execPath,
-      args: ['--import', 'tsx', EMULATOR_CLI, '--port', '0', '--host', '127.0.0.1', '--rate-limits', options.rateLimits, '--time-scale', String(options.timeScale), '--token', TOKEN],
+      args: [
+        '--import',
+        'tsx',
+        EMULATOR_CLI,
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--rate-limits',
+        options.rateLimits,
+        '--time-scale',
+        String(options.timeScale),
+        '--token',
+        TOKEN,
+      ],
       cwd: ROOT,
       ready: { line: /listening on (http:\/\/\S+)/ },
     });
@@ -409,8 +514,14 @@ async function runBaselinePhase(dir: string, options: Options, org: Org, userIds
       await sleep(2_000);
       if (!done) lastStats = groupStats(script.pid);
       await reader.poll().catch(() => undefined);
-      const people = new Set(reader.entries.filter((entry) => /\/lifecycle\/deactivate$/.test(entry.path) && entry.path.startsWith('/api/v1/users/')).map((entry) => entry.path)).size;
-      progress(`[baseline] ${seconds(Date.now() - t0)}: people deactivated ${people}/${userIds.length}, Okta calls ${reader.entries.length}, 429s ${reader.rateLimited}`);
+      const people = new Set(
+        reader.entries
+          .filter((entry) => /\/lifecycle\/deactivate$/.test(entry.path) && entry.path.startsWith('/api/v1/users/'))
+          .map((entry) => entry.path),
+      ).size;
+      progress(
+        `[baseline] ${seconds(Date.now() - t0)}: people deactivated ${people}/${userIds.length}, Okta calls ${reader.entries.length}, 429s ${reader.rateLimited}`,
+      );
     }
     endProgress();
     const exit = await script.exited;
@@ -428,7 +539,16 @@ async function runBaselinePhase(dir: string, options: Options, org: Org, userIds
       lockout: lockoutFigures(log, startedAt, startAt),
       completion: { makespanMs: Date.parse(result.finishedAt) - startAt },
       calls: callFigures(log, userIds.length, 60_000 / options.timeScale),
-      runs: { started: userIds.length, completed: userIds.length - failed, cancelled: 0, rehired: 0, failed, needsAttention: 0, stuck: 0, lost: 0 },
+      runs: {
+        started: userIds.length,
+        completed: userIds.length - failed,
+        cancelled: 0,
+        rehired: 0,
+        failed,
+        needsAttention: 0,
+        stuck: 0,
+        lost: 0,
+      },
       residual: residualOf(state, userIds),
       resources: resources(lastStats.cpuS, lastStats, 0, { cpuS: 0, peakRssMb: 0, pids: [] }, per1000),
       starts: { accepted: userIds.length, retries: 0, durationMs: 0 },
@@ -440,15 +560,27 @@ async function runBaselinePhase(dir: string, options: Options, org: Org, userIds
 
 // ---- report ----------------------------------------------------------------------------------
 
-const ms = (value: number) => (value >= 60_000 ? `${(value / 60_000).toFixed(2)} min` : `${(value / 1000).toFixed(1)} s`);
+const ms = (value: number) =>
+  value >= 60_000 ? `${(value / 60_000).toFixed(2)} min` : `${(value / 1000).toFixed(1)} s`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
 
-function resultJson(options: Options, ours: PhaseResult, lockFloor: RunbookFloor, doneFloor: RunbookFloor, ceiling?: PhaseResult, baseline?: PhaseResult) {
+function resultJson(
+  options: Options,
+  ours: PhaseResult,
+  lockFloor: RunbookFloor,
+  doneFloor: RunbookFloor,
+  ceiling?: PhaseResult,
+  baseline?: PhaseResult,
+) {
   const shape = (phase: PhaseResult) => ({
     users: phase.users,
     timeScale: options.timeScale,
     lockout: { ...phase.lockout, floorMs: lockFloor.floorMs, ratio: phase.lockout.makespanMs / lockFloor.floorMs },
-    completion: { makespanMs: phase.completion.makespanMs, floorMs: doneFloor.floorMs, ratio: phase.completion.makespanMs / doneFloor.floorMs },
+    completion: {
+      makespanMs: phase.completion.makespanMs,
+      floorMs: doneFloor.floorMs,
+      ratio: phase.completion.makespanMs / doneFloor.floorMs,
+    },
     calls: { ...phase.calls, minimumPerUser: doneFloor.perUser, minimumPerUserByBucket: doneFloor.perUserByBucket },
     runs: phase.runs,
     residual: phase.residual,
@@ -464,7 +596,15 @@ function resultJson(options: Options, ours: PhaseResult, lockFloor: RunbookFloor
       lockout: { floorMs: lockFloor.floorMs, bottleneck: lockFloor.bottleneck, byBucket: lockFloor.byBucket },
       completion: { floorMs: doneFloor.floorMs, bottleneck: doneFloor.bottleneck, byBucket: doneFloor.byBucket },
     },
-    temporalCeiling: ceiling ? { makespanMs: ceiling.completion.makespanMs, lockoutMakespanMs: ceiling.lockout.makespanMs, runs: ceiling.runs, resources: ceiling.resources, calls: ceiling.calls } : undefined,
+    temporalCeiling: ceiling
+      ? {
+          makespanMs: ceiling.completion.makespanMs,
+          lockoutMakespanMs: ceiling.lockout.makespanMs,
+          runs: ceiling.runs,
+          resources: ceiling.resources,
+          calls: ceiling.calls,
+        }
+      : undefined,
     ...(baseline
       ? {
           baseline: shape(baseline),
@@ -484,44 +624,127 @@ function loadavg(): number[] {
   return osLoadavg().map((value) => Number(value.toFixed(2)));
 }
 
-function printTable(options: Options, published: RateLimitTable, ours: PhaseResult, lockFloor: RunbookFloor, doneFloor: RunbookFloor, ceiling?: PhaseResult, baseline?: PhaseResult): void {
+function printTable(
+  options: Options,
+  published: RateLimitTable,
+  ours: PhaseResult,
+  lockFloor: RunbookFloor,
+  doneFloor: RunbookFloor,
+  ceiling?: PhaseResult,
+  baseline?: PhaseResult,
+): void {
   const main = ours.name === 'baseline' ? 'baseline' : 'ours';
   const head = ['', `${main} (${options.rateLimits})`, 'floor', `${main}/floor`];
   if (ceiling) head.push('Temporal ceiling');
   if (baseline) head.push('baseline (sequential)', 'ours/baseline');
   const out = new Table({ head, style: { head: [], border: [] } });
-  const row = (label: string, value: (phase: PhaseResult) => string, floorCell = '', floorRatio = '', raw?: (phase: PhaseResult) => number) => {
+  const row = (
+    label: string,
+    value: (phase: PhaseResult) => string,
+    floorCell = '',
+    floorRatio = '',
+    raw?: (phase: PhaseResult) => number,
+  ) => {
     const cells = [label, value(ours), floorCell, floorRatio];
     if (ceiling) cells.push(value(ceiling));
     if (baseline) cells.push(value(baseline), raw ? ratio(raw(ours), raw(baseline)) : '');
     out.push(cells);
   };
-  row('lockout p50', (p) => ms(p.lockout.p50Ms), '', '', (p) => p.lockout.p50Ms);
-  row('lockout p95', (p) => ms(p.lockout.p95Ms), '', '', (p) => p.lockout.p95Ms);
-  row('lockout p99', (p) => ms(p.lockout.p99Ms), '', '', (p) => p.lockout.p99Ms);
-  row('lockout max', (p) => ms(p.lockout.maxMs), '', '', (p) => p.lockout.maxMs);
-  row('lockout makespan', (p) => ms(p.lockout.makespanMs), `${ms(lockFloor.floorMs)} (${lockFloor.bottleneck})`, ratio(ours.lockout.makespanMs, lockFloor.floorMs), (p) => p.lockout.makespanMs);
-  row('completion makespan', (p) => ms(p.completion.makespanMs), `${ms(doneFloor.floorMs)} (${doneFloor.bottleneck})`, ratio(ours.completion.makespanMs, doneFloor.floorMs), (p) => p.completion.makespanMs);
+  row(
+    'lockout p50',
+    (p) => ms(p.lockout.p50Ms),
+    '',
+    '',
+    (p) => p.lockout.p50Ms,
+  );
+  row(
+    'lockout p95',
+    (p) => ms(p.lockout.p95Ms),
+    '',
+    '',
+    (p) => p.lockout.p95Ms,
+  );
+  row(
+    'lockout p99',
+    (p) => ms(p.lockout.p99Ms),
+    '',
+    '',
+    (p) => p.lockout.p99Ms,
+  );
+  row(
+    'lockout max',
+    (p) => ms(p.lockout.maxMs),
+    '',
+    '',
+    (p) => p.lockout.maxMs,
+  );
+  row(
+    'lockout makespan',
+    (p) => ms(p.lockout.makespanMs),
+    `${ms(lockFloor.floorMs)} (${lockFloor.bottleneck})`,
+    ratio(ours.lockout.makespanMs, lockFloor.floorMs),
+    (p) => p.lockout.makespanMs,
+  );
+  row(
+    'completion makespan',
+    (p) => ms(p.completion.makespanMs),
+    `${ms(doneFloor.floorMs)} (${doneFloor.bottleneck})`,
+    ratio(ours.completion.makespanMs, doneFloor.floorMs),
+    (p) => p.completion.makespanMs,
+  );
   row('later users-update calls before last lockout', (p) => String(p.lockout.laterCallsBeforeLastLock));
   row('people not locked out', (p) => String(p.lockout.notLocked));
-  row('Okta calls per person', (p) => p.calls.perUser.toFixed(1), `${doneFloor.perUser.toFixed(1)} min`, ratio(ours.calls.perUser, doneFloor.perUser), (p) => p.calls.perUser);
-  const buckets = [...new Set([...Object.keys(doneFloor.perUserByBucket), ...Object.keys(ours.calls.byBucket), ...Object.keys(baseline?.calls.byBucket ?? {})])].sort();
+  row(
+    'Okta calls per person',
+    (p) => p.calls.perUser.toFixed(1),
+    `${doneFloor.perUser.toFixed(1)} min`,
+    ratio(ours.calls.perUser, doneFloor.perUser),
+    (p) => p.calls.perUser,
+  );
+  const buckets = [
+    ...new Set([
+      ...Object.keys(doneFloor.perUserByBucket),
+      ...Object.keys(ours.calls.byBucket),
+      ...Object.keys(baseline?.calls.byBucket ?? {}),
+    ]),
+  ].sort();
   for (const bucket of buckets) {
     const min = doneFloor.perUserByBucket[bucket] ?? 0;
     const limit = published.buckets.find((entry) => entry.name === bucket)?.perMinute;
-    const peak = (p: PhaseResult) => (p.name === 'ceiling' ? '' : `, peak ${p.calls.peakPerOktaMinuteByBucket[bucket] ?? 0}/${limit && limit < 1e8 ? limit : '-'} per min`);
-    row(`  ${bucket}`, (p) => `${(p.calls.perUserByBucket[bucket] ?? 0).toFixed(2)}${peak(p)}`, `${min.toFixed(2)} (${ms(doneFloor.byBucket[bucket]?.ms ?? 0)})`, ratio(ours.calls.perUserByBucket[bucket] ?? 0, min));
+    const peak = (p: PhaseResult) =>
+      p.name === 'ceiling'
+        ? ''
+        : `, peak ${p.calls.peakPerOktaMinuteByBucket[bucket] ?? 0}/${limit && limit < 1e8 ? limit : '-'} per min`;
+    row(
+      `  ${bucket}`,
+      (p) => `${(p.calls.perUserByBucket[bucket] ?? 0).toFixed(2)}${peak(p)}`,
+      `${min.toFixed(2)} (${ms(doneFloor.byBucket[bucket]?.ms ?? 0)})`,
+      ratio(ours.calls.perUserByBucket[bucket] ?? 0, min),
+    );
   }
   row('429s (share of calls)', (p) => `${p.calls.rateLimited} (${(p.calls.rateLimitedShare * 100).toFixed(2)}%)`);
   row('runs completed / started', (p) => `${p.runs.completed}/${p.runs.started}`);
-  row('failed / needs-attention / stuck / lost', (p) => `${p.runs.failed}/${p.runs.needsAttention}/${p.runs.stuck}/${p.runs.lost}`);
+  row(
+    'failed / needs-attention / stuck / lost',
+    (p) => `${p.runs.failed}/${p.runs.needsAttention}/${p.runs.stuck}/${p.runs.lost}`,
+  );
   row('people keeping access', (p) => String(p.residual.count));
-  row('worker CPU s per 1,000', (p) => p.resources.workerCpuSPer1000.toFixed(1), '', '', (p) => p.resources.workerCpuSPer1000);
+  row(
+    'worker CPU s per 1,000',
+    (p) => p.resources.workerCpuSPer1000.toFixed(1),
+    '',
+    '',
+    (p) => p.resources.workerCpuSPer1000,
+  );
   row('worker peak RSS MB', (p) => p.resources.workerPeakRssMb.toFixed(0));
   row('Temporal server CPU s per 1,000', (p) => p.resources.serverCpuSPer1000.toFixed(1));
   row('Temporal server peak RSS MB', (p) => p.resources.serverPeakRssMb.toFixed(0));
-  row('start requests: retries, time to start all', (p) => (p.name === 'baseline' ? '-' : `${p.starts.retries}, ${ms(p.starts.durationMs)}`));
-  process.stdout.write(`\nLayoff of ${ours.users} people, ${options.rateLimits} limits, time scale ${options.timeScale} (one Okta minute = ${(60 / options.timeScale).toFixed(0)} s), ${options.workers} worker(s), seed ${options.seed}\n`);
+  row('start requests: retries, time to start all', (p) =>
+    p.name === 'baseline' ? '-' : `${p.starts.retries}, ${ms(p.starts.durationMs)}`,
+  );
+  process.stdout.write(
+    `\nLayoff of ${ours.users} people, ${options.rateLimits} limits, time scale ${options.timeScale} (one Okta minute = ${(60 / options.timeScale).toFixed(0)} s), ${options.workers} worker(s), seed ${options.seed}\n`,
+  );
   process.stdout.write(`${out.toString()}\n`);
   if (ceiling) {
     const machineBound = ceiling.completion.makespanMs > doneFloor.floorMs;
@@ -531,10 +754,14 @@ function printTable(options: Options, published: RateLimitTable, ours: PhaseResu
         : `The Temporal ceiling (${ms(ceiling.completion.makespanMs)} with no rate limits) is below the completion floor (${ms(doneFloor.floorMs)}): Okta's limits bound the result.\n`,
     );
     if (ceiling.lockout.makespanMs > lockFloor.floorMs) {
-      process.stdout.write(`Lockout: the ceiling's lockout makespan (${ms(ceiling.lockout.makespanMs)}) is above its floor (${ms(lockFloor.floorMs)}): the machine bounds the lockout.\n`);
+      process.stdout.write(
+        `Lockout: the ceiling's lockout makespan (${ms(ceiling.lockout.makespanMs)}) is above its floor (${ms(lockFloor.floorMs)}): the machine bounds the lockout.\n`,
+      );
     }
   }
-  process.stdout.write(`Load average now: ${loadavg().join(' ')} on ${cpus().length} cores (other processes share the machine: figures are noisy).\n`);
+  process.stdout.write(
+    `Load average now: ${loadavg().join(' ')} on ${cpus().length} cores (other processes share the machine: figures are noisy).\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -552,11 +779,17 @@ async function main(): Promise<void> {
     // Each phase is also written alone as it ends (bench-results/phase-<name>.json), so a long run that is stopped keeps what it measured.
     mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
     const keep = <T extends PhaseResult | undefined>(phase: T): T => {
-      if (phase) writeFileSync(join(ROOT, 'bench-results', `phase-${phase.name}.json`), `${JSON.stringify({ options, floors: { lockoutMs: lockFloor.floorMs, completionMs: doneFloor.floorMs }, ...phase }, null, 2)}\n`);
+      if (phase)
+        writeFileSync(
+          join(ROOT, 'bench-results', `phase-${phase.name}.json`),
+          `${JSON.stringify({ options, floors: { lockoutMs: lockFloor.floorMs, completionMs: doneFloor.floorMs }, ...phase }, null, 2)}\n`,
+        );
       return phase;
     };
     // The baseline first: it is short, and the Temporal phases can be long on a slow machine.
-    const baseline = keep(options.baseline || options.baselineOnly ? await runBaselinePhase(dir, options, org, userIds) : undefined);
+    const baseline = keep(
+      options.baseline || options.baselineOnly ? await runBaselinePhase(dir, options, org, userIds) : undefined,
+    );
     if (options.baselineOnly && baseline) {
       printTable(options, published, baseline, lockFloor, doneFloor);
       process.stdout.write('Wrote bench-results/phase-baseline.json\n');
@@ -564,7 +797,11 @@ async function main(): Promise<void> {
       return;
     }
     const ours = keep(await runOurs(dir, 'ours', options, org, userIds, doneFloor));
-    const ceiling = keep(options.ceiling && options.rateLimits !== 'unlimited' ? await runOurs(dir, 'ceiling', options, org, userIds, doneFloor) : undefined);
+    const ceiling = keep(
+      options.ceiling && options.rateLimits !== 'unlimited'
+        ? await runOurs(dir, 'ceiling', options, org, userIds, doneFloor)
+        : undefined,
+    );
     printTable(options, published, ours, lockFloor, doneFloor, ceiling, baseline);
     const results = resultJson(options, ours, lockFloor, doneFloor, ceiling, baseline);
     writeFileSync(join(ROOT, 'bench-results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);

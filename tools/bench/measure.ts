@@ -33,12 +33,11 @@ const LOCK_CALL = [
   { method: 'DELETE', path: /^\/api\/v1\/users\/[^/]+\/grants$/ },
   { method: 'DELETE', path: /^\/api\/v1\/users\/[^/]+\/clients\/[^/]+\/tokens$/ },
 ];
-const LATER_UPDATE = [
-  { method: 'POST', path: /^\/api\/v1\/users\/[^/]+\/lifecycle\/(reset_factors|deactivate)$/ },
-];
+const LATER_UPDATE = [{ method: 'POST', path: /^\/api\/v1\/users\/[^/]+\/lifecycle\/(reset_factors|deactivate)$/ }];
 const USER_OF_PATH = /^\/api\/v1\/users\/([^/]+)/;
 
-const matches = (entry: RequestEntry, rules: typeof LOCK_CALL) => rules.some((rule) => rule.method === entry.method && rule.path.test(entry.path));
+const matches = (entry: RequestEntry, rules: typeof LOCK_CALL) =>
+  rules.some((rule) => rule.method === entry.method && rule.path.test(entry.path));
 const succeeded = (entry: RequestEntry) => !entry.rateLimited && entry.status >= 200 && entry.status < 300;
 
 export function percentile(sorted: number[], p: number): number {
@@ -64,7 +63,9 @@ export function lockoutFigures(log: RequestEntry[], startedAt: Map<string, numbe
     last = Math.max(last, at);
   }
   times.sort((a, b) => a - b);
-  const laterCallsBeforeLastLock = log.filter((entry) => !entry.rateLimited && matches(entry, LATER_UPDATE) && Date.parse(entry.at) < last).length;
+  const laterCallsBeforeLastLock = log.filter(
+    (entry) => !entry.rateLimited && matches(entry, LATER_UPDATE) && Date.parse(entry.at) < last,
+  ).length;
   return {
     p50Ms: percentile(times, 50),
     p95Ms: percentile(times, 95),
@@ -106,7 +107,13 @@ export function callFigures(log: RequestEntry[], users: number, oktaMinuteMs = 6
     timesByBucket.set(entry.bucket, times);
   }
   const peakPerOktaMinuteByBucket = Object.fromEntries(
-    [...timesByBucket].map(([bucket, times]) => [bucket, peakInWindow(times.sort((a, b) => a - b), oktaMinuteMs)]),
+    [...timesByBucket].map(([bucket, times]) => [
+      bucket,
+      peakInWindow(
+        times.sort((a, b) => a - b),
+        oktaMinuteMs,
+      ),
+    ]),
   );
   const n = Math.max(users, 1);
   return {

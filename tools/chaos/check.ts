@@ -63,30 +63,43 @@ export function accessOf(org: Org, userId: string): AccessView {
     exists: user !== undefined,
     status: user?.status,
     oktaGroups: (user?.groups ?? []).filter((id) => groupType.get(id) === 'OKTA_GROUP').sort(),
-    userApps: (user?.apps ?? []).filter((app) => app.scope === 'USER').map((app) => app.app).sort(),
+    userApps: (user?.apps ?? [])
+      .filter((app) => app.scope === 'USER')
+      .map((app) => app.app)
+      .sort(),
     factors: user?.factors?.length ?? 0,
     grants: user?.grants?.length ?? 0,
     refreshTokens: user?.refreshTokens?.length ?? 0,
     sessions: user?.sessions ?? 0,
-    devices: org.devices.filter((device) => device.users.includes(userId)).map((device) => device.id as string).sort(),
+    devices: org.devices
+      .filter((device) => device.users.includes(userId))
+      .map((device) => device.id as string)
+      .sort(),
   };
 }
 
 /** The ids a step's items name with the given outcomes. */
 function itemsOf(report: OffboardingReport, step: string, outcomes = ['done', 'not-needed']): Set<string> {
-  return new Set(report.steps.filter((record) => record.step === step).flatMap((record) => record.items.filter((item) => outcomes.includes(item.outcome)).map((item) => item.id)));
+  return new Set(
+    report.steps
+      .filter((record) => record.step === step)
+      .flatMap((record) => record.items.filter((item) => outcomes.includes(item.outcome)).map((item) => item.id)),
+  );
 }
 
 function stepOf(report: OffboardingReport, step: string): StepRecord | undefined {
   return report.steps.find((record) => record.step === step);
 }
 
-const sameSet = (a: string[], b: string[]): boolean => a.length === b.length && [...a].sort().every((value, index) => value === [...b].sort()[index]);
+const sameSet = (a: string[], b: string[]): boolean =>
+  a.length === b.length && [...a].sort().every((value, index) => value === [...b].sort()[index]);
 const minus = (a: string[], b: Set<string>): string[] => a.filter((value) => !b.has(value));
 
 /** The outcome the precedence of docs/architecture.md section 4 gives for the messages a run received: the first cancel or rehire wins. */
 export function expectedOutcome(messages: AppliedMessage[]): 'completed' | 'cancelled' | 'rehired' {
-  const stop = messages.find((message) => message.name === 'cancel' || message.name === 'rehire' || message.name === 'temporal-cancel');
+  const stop = messages.find(
+    (message) => message.name === 'cancel' || message.name === 'rehire' || message.name === 'temporal-cancel',
+  );
   if (!stop) return 'completed';
   return stop.name === 'rehire' ? 'rehired' : 'cancelled';
 }
@@ -100,13 +113,23 @@ export function checkPerson(seed: Org, final: Org, view: RunView): PersonCheck {
   const report = view.report;
   const base = { userId: view.userId, workflowId: view.workflowId, before, after, residual, mismatches, report };
   if (!report) {
-    const outcome = view.status === 'MISSING' ? 'lost' : view.live?.phase === 'needs-attention' ? 'needs-attention' : view.status === 'RUNNING' ? 'stuck' : 'failed';
-    mismatches.push(`run ${view.status}${view.live ? ` in phase ${view.live.phase}` : ''}${view.live?.attention ? `: ${view.live.attention.type} ${view.live.attention.message}` : ''}`);
+    const outcome =
+      view.status === 'MISSING'
+        ? 'lost'
+        : view.live?.phase === 'needs-attention'
+          ? 'needs-attention'
+          : view.status === 'RUNNING'
+            ? 'stuck'
+            : 'failed';
+    mismatches.push(
+      `run ${view.status}${view.live ? ` in phase ${view.live.phase}` : ''}${view.live?.attention ? `: ${view.live.attention.type} ${view.live.attention.message}` : ''}`,
+    );
     return { ...base, outcome };
   }
 
   if (report.outcome === 'completed') {
-    if (after.exists && after.status !== 'DEPROVISIONED') residual.push(`status ${after.status}, expected DEPROVISIONED`);
+    if (after.exists && after.status !== 'DEPROVISIONED')
+      residual.push(`status ${after.status}, expected DEPROVISIONED`);
     if (after.oktaGroups.length) residual.push(`OKTA_GROUP memberships left: ${after.oktaGroups.join(', ')}`);
     if (after.userApps.length) residual.push(`USER-scope apps left: ${after.userApps.join(', ')}`);
     if (after.factors) residual.push(`${after.factors} factor(s) left`);
@@ -116,40 +139,71 @@ export function checkPerson(seed: Org, final: Org, view: RunView): PersonCheck {
     const keptShared = itemsOf(report, 'decommissionDevice', ['skipped']);
     const left = after.devices.filter((id) => !keptShared.has(id));
     if (left.length) residual.push(`devices left: ${left.join(', ')}`);
-    if (report.residue.length) residual.push(`report residue: ${report.residue.map((item) => `${item.kind} ${item.id}`).join(', ')}`);
+    if (report.residue.length)
+      residual.push(`report residue: ${report.residue.map((item) => `${item.kind} ${item.id}`).join(', ')}`);
   } else if (report.outcome === 'cancelled') {
     const lockBegun = stepOf(report, 'suspendUser') !== undefined;
     const deactivated = itemsOf(report, 'deactivateUser').size > 0;
     const suspended = itemsOf(report, 'suspendUser', ['done']).size > 0;
-    if (deactivated && after.status !== 'DEPROVISIONED') residual.push(`report says deactivated, status ${after.status}`);
+    if (deactivated && after.status !== 'DEPROVISIONED')
+      residual.push(`report says deactivated, status ${after.status}`);
     if (!deactivated && suspended && after.status === 'ACTIVE') residual.push('report says suspended, status ACTIVE');
-    if (!lockBegun && after.status !== before.status) mismatches.push(`cancelled before the lock, yet status ${before.status} -> ${after.status}`);
-    if (itemsOf(report, 'revokeSessions').size > 0 && after.sessions) residual.push(`report says sessions revoked, ${after.sessions} left`);
-    if (itemsOf(report, 'revokeGrants').size > 0 && after.grants) residual.push(`report says grants revoked, ${after.grants} left`);
-    if (itemsOf(report, 'resetFactors').size > 0 && after.factors) residual.push(`report says factors reset, ${after.factors} left`);
+    if (!lockBegun && after.status !== before.status)
+      mismatches.push(`cancelled before the lock, yet status ${before.status} -> ${after.status}`);
+    if (itemsOf(report, 'revokeSessions').size > 0 && after.sessions)
+      residual.push(`report says sessions revoked, ${after.sessions} left`);
+    if (itemsOf(report, 'revokeGrants').size > 0 && after.grants)
+      residual.push(`report says grants revoked, ${after.grants} left`);
+    if (itemsOf(report, 'resetFactors').size > 0 && after.factors)
+      residual.push(`report says factors reset, ${after.factors} left`);
     const removed = itemsOf(report, 'removeGroupMembership');
     const expectedGroups = minus(before.oktaGroups, removed);
     const keptGroups = after.oktaGroups.filter((id) => removed.has(id));
     if (keptGroups.length) residual.push(`report says removed from groups ${keptGroups.join(', ')}, still a member`);
-    if (!sameSet(after.oktaGroups.filter((id) => !removed.has(id)), expectedGroups)) mismatches.push(`OKTA_GROUP memberships ${after.oktaGroups.join(',') || '-'}, expected ${expectedGroups.join(',') || '-'}`);
+    if (
+      !sameSet(
+        after.oktaGroups.filter((id) => !removed.has(id)),
+        expectedGroups,
+      )
+    )
+      mismatches.push(
+        `OKTA_GROUP memberships ${after.oktaGroups.join(',') || '-'}, expected ${expectedGroups.join(',') || '-'}`,
+      );
     const unassigned = itemsOf(report, 'unassignApp');
     const expectedApps = minus(before.userApps, unassigned);
     const keptApps = after.userApps.filter((id) => unassigned.has(id));
     if (keptApps.length) residual.push(`report says apps unassigned ${keptApps.join(', ')}, still assigned`);
-    if (!sameSet(after.userApps.filter((id) => !unassigned.has(id)), expectedApps)) mismatches.push(`USER apps ${after.userApps.join(',') || '-'}, expected ${expectedApps.join(',') || '-'}`);
+    if (
+      !sameSet(
+        after.userApps.filter((id) => !unassigned.has(id)),
+        expectedApps,
+      )
+    )
+      mismatches.push(`USER apps ${after.userApps.join(',') || '-'}, expected ${expectedApps.join(',') || '-'}`);
     const wiped = itemsOf(report, 'decommissionDevice');
     const keptDevices = after.devices.filter((id) => wiped.has(id));
     if (keptDevices.length) residual.push(`report says devices deleted ${keptDevices.join(', ')}, still there`);
-    if (!lockBegun && (after.factors !== before.factors || after.sessions !== before.sessions)) mismatches.push('cancelled before the lock, yet factors or sessions changed');
+    if (!lockBegun && (after.factors !== before.factors || after.sessions !== before.sessions))
+      mismatches.push('cancelled before the lock, yet factors or sessions changed');
   } else if (report.outcome === 'rehired') {
     const lockBegun = stepOf(report, 'suspendUser') !== undefined;
     // Restore unsuspends or re-activates; a person who was neither (e.g. STAGED) keeps the status they had.
-    if (lockBegun && !['ACTIVE', 'PROVISIONED', before.status].includes(after.status ?? '')) mismatches.push(`rehired, status ${after.status}, expected ACTIVE, PROVISIONED or ${before.status}`);
-    if (!lockBegun && after.status !== before.status) mismatches.push(`rehired before the lock, yet status ${before.status} -> ${after.status}`);
-    if (!sameSet(after.oktaGroups, before.oktaGroups)) mismatches.push(`rehired, OKTA_GROUP memberships ${after.oktaGroups.join(',') || '-'}, expected ${before.oktaGroups.join(',') || '-'}`);
-    if (!sameSet(after.userApps, before.userApps)) mismatches.push(`rehired, USER apps ${after.userApps.join(',') || '-'}, expected ${before.userApps.join(',') || '-'}`);
+    if (lockBegun && !['ACTIVE', 'PROVISIONED', before.status].includes(after.status ?? ''))
+      mismatches.push(`rehired, status ${after.status}, expected ACTIVE, PROVISIONED or ${before.status}`);
+    if (!lockBegun && after.status !== before.status)
+      mismatches.push(`rehired before the lock, yet status ${before.status} -> ${after.status}`);
+    if (!sameSet(after.oktaGroups, before.oktaGroups))
+      mismatches.push(
+        `rehired, OKTA_GROUP memberships ${after.oktaGroups.join(',') || '-'}, expected ${before.oktaGroups.join(',') || '-'}`,
+      );
+    if (!sameSet(after.userApps, before.userApps))
+      mismatches.push(
+        `rehired, USER apps ${after.userApps.join(',') || '-'}, expected ${before.userApps.join(',') || '-'}`,
+      );
   } else {
-    mismatches.push(`run ended ${report.outcome}${report.error ? `: ${report.error.type} ${report.error.message}` : ''}`);
+    mismatches.push(
+      `run ended ${report.outcome}${report.error ? `: ${report.error.type} ${report.error.message}` : ''}`,
+    );
   }
   return { ...base, outcome: report.outcome === 'dry-run' ? 'failed' : report.outcome };
 }
@@ -196,7 +250,16 @@ export interface CheckResult {
 
 /** Classifies every run and checks every person; `started` is how many starts the intake accepted. */
 export function checkAll(seed: Org, final: Org, views: RunView[], started: number): CheckResult {
-  const runs: RunCounts = { started, completed: 0, cancelled: 0, rehired: 0, failed: 0, needsAttention: 0, stuck: 0, lost: 0 };
+  const runs: RunCounts = {
+    started,
+    completed: 0,
+    cancelled: 0,
+    rehired: 0,
+    failed: 0,
+    needsAttention: 0,
+    stuck: 0,
+    lost: 0,
+  };
   const persons = views.map((view) => checkPerson(seed, final, view));
   for (const person of persons) {
     if (person.outcome === 'completed') runs.completed += 1;
@@ -219,8 +282,18 @@ export function checkAll(seed: Org, final: Org, views: RunView[], started: numbe
 /** The Okta state diff of one person, for a failure message. */
 export function describeDiff(person: PersonCheck): string {
   const lines = [`  ${person.workflowId} (${person.outcome})`];
-  for (const problem of [...person.residual.map((text) => `RESIDUAL ACCESS: ${text}`), ...person.mismatches]) lines.push(`    ${problem}`);
-  const fields: Array<keyof AccessView> = ['status', 'oktaGroups', 'userApps', 'factors', 'grants', 'refreshTokens', 'sessions', 'devices'];
+  for (const problem of [...person.residual.map((text) => `RESIDUAL ACCESS: ${text}`), ...person.mismatches])
+    lines.push(`    ${problem}`);
+  const fields: Array<keyof AccessView> = [
+    'status',
+    'oktaGroups',
+    'userApps',
+    'factors',
+    'grants',
+    'refreshTokens',
+    'sessions',
+    'devices',
+  ];
   for (const field of fields) {
     const a = JSON.stringify(person.before[field]);
     const b = JSON.stringify(person.after[field]);

@@ -22,11 +22,23 @@ function commandLine(pid: number): string[] {
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
 }
 
-export async function startCluster(supervisor: Supervisor, logDir: string, log: (line: string) => void, postgresUrl?: string): Promise<ChaosCluster> {
+export async function startCluster(
+  supervisor: Supervisor,
+  logDir: string,
+  log: (line: string) => void,
+  postgresUrl?: string,
+): Promise<ChaosCluster> {
   const { ensureTemporalServer } = await import('../temporal-server.mjs');
   const binaries = await ensureTemporalServer(log);
   const postgres = postgresUrl ? fromUrl(postgresUrl) : await startThrowawayPostgres(supervisor, log);
-  const sqlEnv = { ...process.env, SQL_HOST: postgres.host, SQL_PORT: String(postgres.port), SQL_USER: postgres.user, SQL_PASSWORD: postgres.password, TEMPORAL_SQL_TOOL: binaries.sqlTool };
+  const sqlEnv = {
+    ...process.env,
+    SQL_HOST: postgres.host,
+    SQL_PORT: String(postgres.port),
+    SQL_USER: postgres.user,
+    SQL_PASSWORD: postgres.password,
+    TEMPORAL_SQL_TOOL: binaries.sqlTool,
+  };
   await runToEnd('setup-schema', 'sh', [join(ROOT, 'deploy', 'temporal', 'setup-schema.sh')], { env: sqlEnv, logDir });
   const cluster = await clusterSettings(postgres);
   for (const service of TEMPORAL_SERVICES) {
@@ -53,7 +65,12 @@ export async function startCluster(supervisor: Supervisor, logDir: string, log: 
     startPostgres: async () => {
       if (!postgresCommand) throw new Error('PostgreSQL was not stopped');
       const [command, ...args] = postgresCommand;
-      await supervisor.start({ name: 'postgres', command: command as string, args, ready: { line: /database system is ready to accept connections/ } });
+      await supervisor.start({
+        name: 'postgres',
+        command: command as string,
+        args,
+        ready: { line: /database system is ready to accept connections/ },
+      });
     },
   };
   return { address: cluster.address, control, cleanup: () => postgres.cleanup() };

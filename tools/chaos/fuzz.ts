@@ -36,7 +36,9 @@ const sign = (secret: string, t: number, method: string, path: string, body: str
 const nowS = (): number => Math.floor(Date.now() / 1000);
 
 const printable = (maxLength: number, minLength = 0): fc.Arbitrary<string> =>
-  fc.array(fc.integer({ min: 0x20, max: 0x7e }), { minLength, maxLength }).map((codes) => String.fromCharCode(...codes));
+  fc
+    .array(fc.integer({ min: 0x20, max: 0x7e }), { minLength, maxLength })
+    .map((codes) => String.fromCharCode(...codes));
 const anyText = (maxLength: number): fc.Arbitrary<string> => fc.string({ maxLength, unit: 'binary' });
 
 /** Users nobody has: unknown Okta-shaped ids, logins, garbage, traversal. */
@@ -48,7 +50,14 @@ const unknownUser = fc.oneof(
 );
 
 /** A JSON value of the wrong type for a string field. */
-const wrongType = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }));
+const wrongType = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
+);
 
 /** Bodies that can never start or steer anything: the user is of the wrong type or unknown, or the fields are confused. */
 const confusedBody = (route: Route): fc.Arbitrary<unknown> => {
@@ -57,7 +66,12 @@ const confusedBody = (route: Route): fc.Arbitrary<unknown> => {
       fc.record(
         {
           user: fc.oneof(wrongType, unknownUser),
-          eventId: fc.oneof(wrongType, fc.constant(''), fc.string({ minLength: 300, maxLength: 400 }), fc.string({ maxLength: 20 })),
+          eventId: fc.oneof(
+            wrongType,
+            fc.constant(''),
+            fc.string({ minLength: 300, maxLength: 400 }),
+            fc.string({ maxLength: 20 }),
+          ),
           effectiveAt: fc.oneof(wrongType, anyText(30), fc.constantFrom('2026-13-45', 'tomorrow', '1e309', '')),
           deviceWipeDelay: fc.oneof(wrongType, anyText(10), fc.constantFrom('-1h', '99999999d', 'forever')),
           reason: fc.oneof(wrongType, fc.string({ maxLength: 50 })),
@@ -66,11 +80,20 @@ const confusedBody = (route: Route): fc.Arbitrary<unknown> => {
         },
         { requiredKeys: ['user'] },
       ),
-      fc.jsonValue({ maxDepth: 3 }).filter((value) => typeof value !== 'object' || value === null || Array.isArray(value)),
+      fc
+        .jsonValue({ maxDepth: 3 })
+        .filter((value) => typeof value !== 'object' || value === null || Array.isArray(value)),
     );
   }
   return fc.oneof(
-    fc.record({ reason: fc.oneof(wrongType, fc.string({ maxLength: 50 })), effectiveAt: fc.oneof(wrongType, anyText(30)), extra: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] }),
+    fc.record(
+      {
+        reason: fc.oneof(wrongType, fc.string({ maxLength: 50 })),
+        effectiveAt: fc.oneof(wrongType, anyText(30)),
+        extra: fc.jsonValue({ maxDepth: 2 }),
+      },
+      { requiredKeys: [] },
+    ),
     fc.jsonValue({ maxDepth: 3 }),
   );
 };
@@ -97,58 +120,170 @@ function requestArbitrary(options: FuzzOptions): fc.Arbitrary<FuzzRequest> {
   const json = { 'content-type': 'application/json' };
   /** A body for the route, and the path's user; a signed request only ever names an unknown user. */
   const target = (signedValidly: boolean) =>
-    fc.tuple(fc.constantFrom(...ROUTES), signedValidly ? unknownUser : fc.oneof(fc.constant(knownUserId), unknownUser)).chain(([route, user]) =>
-      confusedBody(route).map((body) => ({ route, user, ...pathOf(route, user), body: body === undefined ? '' : JSON.stringify(body) })),
-    );
-  const validHeader = (method: string, path: string, body: string, t = nowS()) => `t=${t},v1=${sign(secret, t, method, path, body)}`;
+    fc
+      .tuple(fc.constantFrom(...ROUTES), signedValidly ? unknownUser : fc.oneof(fc.constant(knownUserId), unknownUser))
+      .chain(([route, user]) =>
+        confusedBody(route).map((body) => ({
+          route,
+          user,
+          ...pathOf(route, user),
+          body: body === undefined ? '' : JSON.stringify(body),
+        })),
+      );
+  const validHeader = (method: string, path: string, body: string, t = nowS()) =>
+    `t=${t},v1=${sign(secret, t, method, path, body)}`;
 
-  const unsigned = target(false).map((r): FuzzRequest => ({ kind: 'unsigned', method: r.method, path: r.path, body: r.body, headers: json }));
-  const garbage = fc.tuple(target(false), printable(200)).map(([r, header]): FuzzRequest => ({ kind: 'garbage signature', method: r.method, path: r.path, body: r.body, headers: { ...json, 'offboard-signature': header } }));
+  const unsigned = target(false).map((r): FuzzRequest => ({
+    kind: 'unsigned',
+    method: r.method,
+    path: r.path,
+    body: r.body,
+    headers: json,
+  }));
+  const garbage = fc.tuple(target(false), printable(200)).map(([r, header]): FuzzRequest => ({
+    kind: 'garbage signature',
+    method: r.method,
+    path: r.path,
+    body: r.body,
+    headers: { ...json, 'offboard-signature': header },
+  }));
   const wrongSecret = fc.tuple(target(false), printable(40, 16)).map(([r, other]): FuzzRequest => ({
-    kind: 'wrong secret', method: r.method, path: r.path, body: r.body,
-    headers: { ...json, 'offboard-signature': `t=${nowS()},v1=${sign(other === secret ? `${other}x` : other, nowS(), r.method, r.path, r.body)}` },
+    kind: 'wrong secret',
+    method: r.method,
+    path: r.path,
+    body: r.body,
+    headers: {
+      ...json,
+      'offboard-signature': `t=${nowS()},v1=${sign(other === secret ? `${other}x` : other, nowS(), r.method, r.path, r.body)}`,
+    },
   }));
-  const stale = fc.tuple(target(false), fc.integer({ min: 301, max: 10_000_000 }), fc.boolean()).map(([r, skew, future]): FuzzRequest => ({
-    kind: future ? 'future-dated' : 'stale', method: r.method, path: r.path, body: r.body,
-    headers: { ...json, 'offboard-signature': validHeader(r.method, r.path, r.body, nowS() + (future ? skew : -skew)) },
-  }));
-  const tampered = fc.tuple(target(false), fc.string({ minLength: 1, maxLength: 10 })).map(([r, extra]): FuzzRequest => ({
-    kind: 'tampered body', method: r.method, path: r.path, body: `${r.body}${extra}`,
-    headers: { ...json, 'offboard-signature': validHeader(r.method, r.path, r.body) },
-  }));
+  const stale = fc
+    .tuple(target(false), fc.integer({ min: 301, max: 10_000_000 }), fc.boolean())
+    .map(([r, skew, future]): FuzzRequest => ({
+      kind: future ? 'future-dated' : 'stale',
+      method: r.method,
+      path: r.path,
+      body: r.body,
+      headers: {
+        ...json,
+        'offboard-signature': validHeader(r.method, r.path, r.body, nowS() + (future ? skew : -skew)),
+      },
+    }));
+  const tampered = fc
+    .tuple(target(false), fc.string({ minLength: 1, maxLength: 10 }))
+    .map(([r, extra]): FuzzRequest => ({
+      kind: 'tampered body',
+      method: r.method,
+      path: r.path,
+      body: `${r.body}${extra}`,
+      headers: { ...json, 'offboard-signature': validHeader(r.method, r.path, r.body) },
+    }));
   const otherPath = target(false).map((r): FuzzRequest => ({
-    kind: 'signed for another route', method: r.method, path: r.path, body: r.body,
+    kind: 'signed for another route',
+    method: r.method,
+    path: r.path,
+    body: r.body,
     headers: { ...json, 'offboard-signature': validHeader(r.method, `${r.path}/other`, r.body) },
   }));
-  const malformed = fc.tuple(fc.constantFrom(...ROUTES), unknownUser, anyText(200)).filter(([, , text]) => {
-    try {
-      JSON.parse(text);
-      return false;
-    } catch {
-      return true;
-    }
-  }).map(([route, user, text]): FuzzRequest => {
-    const { method, path } = pathOf(route, user);
-    return { kind: 'malformed JSON (signed)', method: method === 'GET' ? 'POST' : method, path, body: text, headers: { ...json, 'offboard-signature': validHeader(method === 'GET' ? 'POST' : method, path, text) } };
-  });
-  const confused = target(true).map((r): FuzzRequest => ({ kind: 'type-confused (signed)', method: r.method, path: r.path, body: r.method === 'GET' ? '' : r.body, headers: { ...json, 'offboard-signature': validHeader(r.method, r.path, r.method === 'GET' ? '' : r.body) } }));
-  const oversized = fc.tuple(fc.constantFrom(...ROUTES.filter((route) => route !== 'status')), fc.integer({ min: 1, max: bodyLimit }), fc.boolean()).map(([route, over, signed]): FuzzRequest => {
-    const { method, path } = pathOf(route, knownUserId);
-    const body = JSON.stringify({ user: knownUserId, eventId: 'x', reason: 'x'.repeat(bodyLimit + over) });
-    return { kind: 'oversized', method, path, body, headers: { ...json, ...(signed ? { 'offboard-signature': validHeader(method, path, body) } : {}) } };
-  });
-  const wrongContentType = fc.tuple(target(true), fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x')).map(([r, type]): FuzzRequest => ({
-    kind: 'wrong content type', method: 'POST', path: r.path, body: r.body || 'x', headers: { 'content-type': type, 'offboard-signature': validHeader('POST', r.path, r.body || 'x') },
+  const malformed = fc
+    .tuple(fc.constantFrom(...ROUTES), unknownUser, anyText(200))
+    .filter(([, , text]) => {
+      try {
+        JSON.parse(text);
+        return false;
+      } catch {
+        return true;
+      }
+    })
+    .map(([route, user, text]): FuzzRequest => {
+      const { method, path } = pathOf(route, user);
+      return {
+        kind: 'malformed JSON (signed)',
+        method: method === 'GET' ? 'POST' : method,
+        path,
+        body: text,
+        headers: { ...json, 'offboard-signature': validHeader(method === 'GET' ? 'POST' : method, path, text) },
+      };
+    });
+  const confused = target(true).map((r): FuzzRequest => ({
+    kind: 'type-confused (signed)',
+    method: r.method,
+    path: r.path,
+    body: r.method === 'GET' ? '' : r.body,
+    headers: { ...json, 'offboard-signature': validHeader(r.method, r.path, r.method === 'GET' ? '' : r.body) },
   }));
-  const replayedSteering = fc.tuple(fc.constantFrom('cancel', 'rehire', 'wipe-now', 'expedite') as fc.Arbitrary<Route>, fc.stringMatching(/^00u[A-Za-z0-9]{17}$/)).map(([route, user]): FuzzRequest => {
-    const { path } = pathOf(route, user);
-    return { kind: 'replayed steering signature', method: 'POST', path, body: '{}', headers: { ...json, 'offboard-signature': validHeader('POST', path, '{}') }, twice: true };
-  });
+  const oversized = fc
+    .tuple(
+      fc.constantFrom(...ROUTES.filter((route) => route !== 'status')),
+      fc.integer({ min: 1, max: bodyLimit }),
+      fc.boolean(),
+    )
+    .map(([route, over, signed]): FuzzRequest => {
+      const { method, path } = pathOf(route, knownUserId);
+      const body = JSON.stringify({ user: knownUserId, eventId: 'x', reason: 'x'.repeat(bodyLimit + over) });
+      return {
+        kind: 'oversized',
+        method,
+        path,
+        body,
+        headers: { ...json, ...(signed ? { 'offboard-signature': validHeader(method, path, body) } : {}) },
+      };
+    });
+  const wrongContentType = fc
+    .tuple(
+      target(true),
+      fc.constantFrom(
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+      ),
+    )
+    .map(([r, type]): FuzzRequest => ({
+      kind: 'wrong content type',
+      method: 'POST',
+      path: r.path,
+      body: r.body || 'x',
+      headers: { 'content-type': type, 'offboard-signature': validHeader('POST', r.path, r.body || 'x') },
+    }));
+  const replayedSteering = fc
+    .tuple(
+      fc.constantFrom('cancel', 'rehire', 'wipe-now', 'expedite') as fc.Arbitrary<Route>,
+      fc.stringMatching(/^00u[A-Za-z0-9]{17}$/),
+    )
+    .map(([route, user]): FuzzRequest => {
+      const { path } = pathOf(route, user);
+      return {
+        kind: 'replayed steering signature',
+        method: 'POST',
+        path,
+        body: '{}',
+        headers: { ...json, 'offboard-signature': validHeader('POST', path, '{}') },
+        twice: true,
+      };
+    });
   const replayedStart = fc.constant(null).map((): FuzzRequest => ({
-    kind: 'replayed valid start', method: 'POST', path: '/v1/offboardings', body: options.validStart.body,
-    headers: { ...json, 'offboard-signature': options.validStart.header }, replayOfValidStart: true,
+    kind: 'replayed valid start',
+    method: 'POST',
+    path: '/v1/offboardings',
+    body: options.validStart.body,
+    headers: { ...json, 'offboard-signature': options.validStart.header },
+    replayOfValidStart: true,
   }));
-  return fc.oneof(unsigned, garbage, wrongSecret, stale, tampered, otherPath, malformed, confused, oversized, wrongContentType, replayedSteering, replayedStart);
+  return fc.oneof(
+    unsigned,
+    garbage,
+    wrongSecret,
+    stale,
+    tampered,
+    otherPath,
+    malformed,
+    confused,
+    oversized,
+    wrongContentType,
+    replayedSteering,
+    replayedStart,
+  );
 }
 
 /** Sends `numRuns` generated requests (some twice) and reports every answer that broke the property. */
@@ -159,7 +294,12 @@ export async function fuzzIntake(options: FuzzOptions): Promise<FuzzReport> {
   const send = async (request: FuzzRequest): Promise<{ status: number; body: string }> => {
     report.requests += 1;
     report.byKind[request.kind] = (report.byKind[request.kind] ?? 0) + 1;
-    const response = await options.call({ method: request.method, path: request.path, body: request.method === 'GET' ? '' : request.body, headers: request.headers });
+    const response = await options.call({
+      method: request.method,
+      path: request.path,
+      body: request.method === 'GET' ? '' : request.body,
+      headers: request.headers,
+    });
     report.byStatus[response.status] = (report.byStatus[response.status] ?? 0) + 1;
     return response;
   };
@@ -177,10 +317,16 @@ export async function fuzzIntake(options: FuzzOptions): Promise<FuzzReport> {
       })();
       if (nowS() - options.validStart.t > 295) {
         // Past the window the replay is stale: any 4xx is right.
-        if (first.status < 400 || first.status >= 500) report.violations.push(`${describe(request, first.status, first.body)} (a replay past the window must be refused)`);
+        if (first.status < 400 || first.status >= 500)
+          report.violations.push(
+            `${describe(request, first.status, first.body)} (a replay past the window must be refused)`,
+          );
         return true;
       }
-      if (first.status !== 202 || runId !== options.validStart.runId) report.violations.push(`${describe(request, first.status, first.body)} (expected 202 with the existing run ${options.validStart.runId})`);
+      if (first.status !== 202 || runId !== options.validStart.runId)
+        report.violations.push(
+          `${describe(request, first.status, first.body)} (expected 202 with the existing run ${options.validStart.runId})`,
+        );
       return true;
     }
     const isJsonError = (() => {
@@ -190,15 +336,20 @@ export async function fuzzIntake(options: FuzzOptions): Promise<FuzzReport> {
         return false;
       }
     })();
-    if (first.status < 400 || first.status >= 500 || !isJsonError) report.violations.push(describe(request, first.status, first.body));
+    if (first.status < 400 || first.status >= 500 || !isJsonError)
+      report.violations.push(describe(request, first.status, first.body));
     if (request.twice && first.status < 500) {
       const second = await send(request);
-      if (second.status !== 409 && !(second.status >= 400 && second.status < 500 && first.status === 401)) report.violations.push(`${describe(request, second.status, second.body)} (a replayed steering signature must be refused with 409)`);
+      if (second.status !== 409 && !(second.status >= 400 && second.status < 500 && first.status === 401))
+        report.violations.push(
+          `${describe(request, second.status, second.body)} (a replayed steering signature must be refused with 409)`,
+        );
     }
     return true;
   });
   const details = await fc.check(property, { numRuns: options.numRuns, seed, endOnFailure: true });
-  if (details.failed) report.violations.push(`the fuzzer itself failed: ${String(details.errorInstance ?? 'unknown error')}`);
+  if (details.failed)
+    report.violations.push(`the fuzzer itself failed: ${String(details.errorInstance ?? 'unknown error')}`);
   report.durationMs = Date.now() - started;
   return report;
 }

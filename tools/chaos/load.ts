@@ -32,17 +32,33 @@ export interface ScenarioResult {
   notes: string[];
 }
 
-export function signatureHeader(secret: string, method: string, pathWithQuery: string, body: string, t = Math.floor(Date.now() / 1000)): string {
+export function signatureHeader(
+  secret: string,
+  method: string,
+  pathWithQuery: string,
+  body: string,
+  t = Math.floor(Date.now() / 1000),
+): string {
   const hex = createHmac('sha256', secret).update(`${t}.${method}.${pathWithQuery}.${body}`).digest('hex');
   return `t=${t},v1=${hex}`;
 }
 
 /** How the load reaches the intake: HTTP to its process, or `inject` into an in-process one (tests). */
-export type IntakeCall = (request: { method: 'GET' | 'POST'; path: string; body: string; headers: Record<string, string> }) => Promise<{ status: number; body: string }>;
+export type IntakeCall = (request: {
+  method: 'GET' | 'POST';
+  path: string;
+  body: string;
+  headers: Record<string, string>;
+}) => Promise<{ status: number; body: string }>;
 
 export function httpIntake(url: string): IntakeCall {
   return async ({ method, path, body, headers }) => {
-    const response = await fetch(`${url}${path}`, { method, headers, ...(method === 'POST' ? { body } : {}), signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers,
+      ...(method === 'POST' ? { body } : {}),
+      signal: AbortSignal.timeout(30_000),
+    });
     return { status: response.status, body: await response.text() };
   };
 }
@@ -55,7 +71,12 @@ export interface HrSendStats {
 }
 
 /** One HR event, signed anew on every attempt, retried on 5xx and connection errors until `deadline`. */
-export async function sendHrEvent(call: IntakeCall, event: Record<string, unknown>, stats: HrSendStats, deadline: number): Promise<boolean> {
+export async function sendHrEvent(
+  call: IntakeCall,
+  event: Record<string, unknown>,
+  stats: HrSendStats,
+  deadline: number,
+): Promise<boolean> {
   const body = JSON.stringify(event);
   for (;;) {
     try {
@@ -63,13 +84,17 @@ export async function sendHrEvent(call: IntakeCall, event: Record<string, unknow
         method: 'POST',
         path: '/v1/offboardings',
         body,
-        headers: { 'content-type': 'application/json', 'offboard-signature': signatureHeader(HR_SECRET, 'POST', '/v1/offboardings', body) },
+        headers: {
+          'content-type': 'application/json',
+          'offboard-signature': signatureHeader(HR_SECRET, 'POST', '/v1/offboardings', body),
+        },
       });
       if (response.status === 202 || response.status === 200 || response.status === 201) {
         stats.accepted += 1;
         return true;
       }
-      if (response.status < 500) throw new Error(`the intake refused an HR event with ${response.status}: ${response.body}`);
+      if (response.status < 500)
+        throw new Error(`the intake refused an HR event with ${response.status}: ${response.body}`);
       stats.unavailable += 1;
     } catch (error) {
       if (/refused an HR event/.test((error as Error).message)) throw error;
@@ -154,7 +179,8 @@ export interface LoadContext {
   faults: FaultTracker;
 }
 
-const runningQuery = (taskQueue: string) => `WorkflowType = "offboardUser" AND ExecutionStatus = "Running" AND TaskQueue = "${taskQueue}"`;
+const runningQuery = (taskQueue: string) =>
+  `WorkflowType = "offboardUser" AND ExecutionStatus = "Running" AND TaskQueue = "${taskQueue}"`;
 
 /** Open runs of this stack's task queue (-1 when visibility does not answer, e.g. PostgreSQL is down). */
 async function countOpen(client: Client, taskQueue: string, extra = ''): Promise<number> {
@@ -162,7 +188,8 @@ async function countOpen(client: Client, taskQueue: string, extra = ''): Promise
     return (await client.workflow.count(`${runningQuery(taskQueue)}${extra}`)).count;
   } catch (error) {
     // Expected while PostgreSQL is down; anything else (a bad query) would only stall the wait.
-    if (!/unavailable|deadline|connect|UNAVAILABLE/i.test((error as Error).message)) process.stderr.write(`visibility count failed: ${(error as Error).message}\n`);
+    if (!/unavailable|deadline|connect|UNAVAILABLE/i.test((error as Error).message))
+      process.stderr.write(`visibility count failed: ${(error as Error).message}\n`);
     return -1;
   }
 }
@@ -187,7 +214,17 @@ export async function runLoad(options: LoadOptions): Promise<ScenarioResult> {
     const sends: Array<Promise<void>> = [];
     for (const [index, userId] of leavers.entries()) {
       sends.push(
-        sendHrEvent(options.intake, { user: userId, eventId: `chaos-${options.name}-${seedNumber}-${index}`, reason: `chaos ${options.name}`, deviceWipeDelay: options.deviceWipeDelay }, stats, Date.now() + sendDeadline).then((ok) => {
+        sendHrEvent(
+          options.intake,
+          {
+            user: userId,
+            eventId: `chaos-${options.name}-${seedNumber}-${index}`,
+            reason: `chaos ${options.name}`,
+            deviceWipeDelay: options.deviceWipeDelay,
+          },
+          stats,
+          Date.now() + sendDeadline,
+        ).then((ok) => {
           if (ok) accepted.add(userId);
         }),
       );
@@ -197,7 +234,13 @@ export async function runLoad(options: LoadOptions): Promise<ScenarioResult> {
   })();
   // Only this scenario's runs: a run left open by an earlier scenario must not hold this one up.
   const scope = ` AND StartTime >= "${new Date(started - 1000).toISOString()}"`;
-  const context: LoadContext = { leavers, accepted, submitted, openRuns: () => countOpen(options.client, options.taskQueue, scope), faults };
+  const context: LoadContext = {
+    leavers,
+    accepted,
+    submitted,
+    openRuns: () => countOpen(options.client, options.taskQueue, scope),
+    faults,
+  };
   const injected = options.inject(context);
   await Promise.all([submitted, injected]);
 
@@ -211,14 +254,19 @@ export async function runLoad(options: LoadOptions): Promise<ScenarioResult> {
   let lastLog = 0;
   for (;;) {
     const open = await countOpen(options.client, options.taskQueue, scope);
-    const parked = open > 0 ? await countOpen(options.client, options.taskQueue, `${scope} AND OffboardingPhase = "needs-attention"`) : 0;
+    const parked =
+      open > 0
+        ? await countOpen(options.client, options.taskQueue, `${scope} AND OffboardingPhase = "needs-attention"`)
+        : 0;
     if (open === 0 || (open > 0 && parked === open && Date.now() - started > 30_000)) break;
     if (open >= 0 && open < lastOpen) {
       lastOpen = open;
       lastProgress = Date.now();
     }
     if (Date.now() > deadline || Date.now() - lastProgress > stallMs) {
-      options.log(`  gave up waiting: ${open} runs still open, none closed for ${Math.round((Date.now() - lastProgress) / 1000)}s\n`);
+      options.log(
+        `  gave up waiting: ${open} runs still open, none closed for ${Math.round((Date.now() - lastProgress) / 1000)}s\n`,
+      );
       break;
     }
     if (Date.now() - lastLog > 10_000) {
@@ -237,11 +285,20 @@ export async function runLoad(options: LoadOptions): Promise<ScenarioResult> {
   const result = checkAll(seed, final, views, stats.accepted);
   await options.extraChecks?.(result, seed);
   result.failures = result.persons.filter((person) => person.residual.length > 0 || person.mismatches.length > 0);
-  result.residual = { count: result.persons.filter((p) => p.residual.length > 0).length, userIds: result.persons.filter((p) => p.residual.length > 0).map((p) => p.userId) };
+  result.residual = {
+    count: result.persons.filter((p) => p.residual.length > 0).length,
+    userIds: result.persons.filter((p) => p.residual.length > 0).map((p) => p.userId),
+  };
 
   const problems: string[] = [];
   if (stats.gaveUp.length) problems.push(`${stats.gaveUp.length} HR events never accepted by the intake`);
-  const passed = problems.length === 0 && result.failures.length === 0 && result.runs.lost === 0 && result.runs.stuck === 0 && result.runs.needsAttention === 0 && result.runs.failed === 0;
+  const passed =
+    problems.length === 0 &&
+    result.failures.length === 0 &&
+    result.runs.lost === 0 &&
+    result.runs.stuck === 0 &&
+    result.runs.needsAttention === 0 &&
+    result.runs.failed === 0;
   return {
     name: options.name,
     users: options.users,

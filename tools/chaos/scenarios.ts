@@ -6,10 +6,25 @@ import { offboardWorkflowId } from '../../workflows/definitions';
 import { generateSampleOrg } from '@okta-offboarding/okta-emulator';
 import { checkAll, collectRuns, expectedOutcome } from './check';
 import { fuzzIntake } from './fuzz';
-import { between, pick, runLoad, signatureHeader, sleep, type IntakeCall, type LoadContext, type ScenarioResult } from './load';
+import {
+  between,
+  pick,
+  runLoad,
+  signatureHeader,
+  sleep,
+  type IntakeCall,
+  type LoadContext,
+  type ScenarioResult,
+} from './load';
 import { HR_SECRET, type ClusterControl, type TemporalService, type WorkerPool } from './stack';
 
-export const SCENARIOS = ['worker-crashes', 'cluster-faults', 'okta-trouble', 'concurrent-steering', 'intake-fuzzing'] as const;
+export const SCENARIOS = [
+  'worker-crashes',
+  'cluster-faults',
+  'okta-trouble',
+  'concurrent-steering',
+  'intake-fuzzing',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioEnv {
@@ -44,7 +59,14 @@ function requireAllCompleted(result: ScenarioResult): ScenarioResult {
 
 /** What every scenario's load is sent to and logged by. */
 function loadTarget(env: ScenarioEnv) {
-  return { client: env.client, admin: env.admin, taskQueue: env.taskQueue, intake: env.intake, settleTimeoutMs: env.settleTimeoutMs, log: env.log };
+  return {
+    client: env.client,
+    admin: env.admin,
+    taskQueue: env.taskQueue,
+    intake: env.intake,
+    settleTimeoutMs: env.settleTimeoutMs,
+    log: env.log,
+  };
 }
 
 /** 1. SIGKILL a worker at random moments (at least `kills` times), restart it, and run two workers for part of it. */
@@ -87,10 +109,13 @@ export async function workerCrashes(env: ScenarioEnv, users: number, kills = 5):
             }),
         );
         if (n === 2 && !env.workers.running().includes('worker-2') && !restarts.has('worker-2')) {
-          restarts.set('worker-2', env.workers.start('worker-2').then(() => {
-            faults.count('second worker added');
-            restarts.delete('worker-2');
-          }));
+          restarts.set(
+            'worker-2',
+            env.workers.start('worker-2').then(() => {
+              faults.count('second worker added');
+              restarts.delete('worker-2');
+            }),
+          );
         }
       }
       await Promise.all(restarts.values());
@@ -123,7 +148,9 @@ export async function clusterFaults(env: ScenarioEnv, users: number, postgresDow
         faults.count(`kill -9 ${service}`);
         await sleep(between(500, 3000));
         await cluster.startService(service);
-        env.log(`  temporal ${service}: kill -9, back after ${((Date.now() - began) / 1000).toFixed(1)}s (${accepted.size} accepted)\n`);
+        env.log(
+          `  temporal ${service}: kill -9, back after ${((Date.now() - began) / 1000).toFixed(1)}s (${accepted.size} accepted)\n`,
+        );
       }
       await sleep(between(1500, 4000));
       await cluster.stopPostgres();
@@ -135,9 +162,13 @@ export async function clusterFaults(env: ScenarioEnv, users: number, postgresDow
     },
   });
   for (const [name, pid] of pidsBefore) {
-    if (env.workers.pid(name) !== pid) result.problems.push(`${name} did not ride out the cluster faults (pid ${pid} -> ${env.workers.pid(name) ?? 'none'})`);
+    if (env.workers.pid(name) !== pid)
+      result.problems.push(
+        `${name} did not ride out the cluster faults (pid ${pid} -> ${env.workers.pid(name) ?? 'none'})`,
+      );
   }
-  if (env.intakePid && env.intakePid() !== intakeBefore) result.problems.push('the intake did not ride out the cluster faults');
+  if (env.intakePid && env.intakePid() !== intakeBefore)
+    result.problems.push('the intake did not ride out the cluster faults');
   if (result.problems.length) result.passed = false;
   return requireAllCompleted(result);
 }
@@ -153,18 +184,34 @@ export async function oktaTrouble(env: ScenarioEnv, users: number): Promise<Scen
     spreadMs: Math.max(10_000, users * 150),
     deviceWipeDelay: '3s',
     inject: async ({ accepted, faults, submitted }: LoadContext) => {
-      await faults.add('500 (10%)', { route: '/api/v1/*', status: 500, errorCode: 'E0000009', errorSummary: 'Internal Server Error', probability: 0.1 });
+      await faults.add('500 (10%)', {
+        route: '/api/v1/*',
+        status: 500,
+        errorCode: 'E0000009',
+        errorSummary: 'Internal Server Error',
+        probability: 0.1,
+      });
       await faults.add('connection reset (5%)', { route: '/api/v1/*', connectionReset: true, probability: 0.05 });
       await faults.add('2 s latency spike (3%)', { route: '/api/v1/*', latencyMs: 2000, probability: 0.03 });
       await until(() => accepted.size > 0);
       for (let burst = 0; burst < 2; burst++) {
         await sleep(between(1000, 4000));
         // 60 Okta seconds to the reset: 60/timeScale real seconds.
-        await faults.add('429 burst (60 s reset)', { route: '/api/v1/*', status: 429, errorCode: 'E0000047', resetAfterS: 60, forMs: 3000 });
+        await faults.add('429 burst (60 s reset)', {
+          route: '/api/v1/*',
+          status: 429,
+          errorCode: 'E0000047',
+          resetAfterS: 60,
+          forMs: 3000,
+        });
         env.log(`  429 burst ${burst + 1} (${accepted.size} accepted)\n`);
       }
       await sleep(between(1000, 3000));
-      await faults.add(`Okta down (2 scaled min = ${downMs / 1000}s): connection refused`, { route: '*', connectionReset: true, forMs: downMs });
+      await faults.add(`Okta down (2 scaled min = ${downMs / 1000}s): connection refused`, {
+        route: '*',
+        connectionReset: true,
+        forMs: downMs,
+      });
       env.log(`  Okta down for ${downMs / 1000}s (${accepted.size} accepted)\n`);
       await sleep(downMs);
       await submitted;
@@ -187,10 +234,14 @@ export async function concurrentSteering(env: ScenarioEnv, users: number, wipeDe
     spreadMs: Math.max(5_000, users * 100),
     deviceWipeDelay: `${wipeDelayS}s`,
     inject: async ({ leavers, accepted, submitted, faults }: LoadContext) => {
-      const steered = [...leavers].sort(() => Math.random() - 0.5).slice(0, Math.max(1, Math.round(leavers.length / 3)));
+      const steered = [...leavers]
+        .sort(() => Math.random() - 0.5)
+        .slice(0, Math.max(1, Math.round(leavers.length / 3)));
       const sends: Array<Promise<void>> = [];
       for (const userId of steered) {
-        const messages = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => pick(['cancel', 'rehire', 'wipeDevicesNow'] as const));
+        const messages = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () =>
+          pick(['cancel', 'rehire', 'wipeDevicesNow'] as const),
+        );
         sent.set(userId, []);
         sends.push(
           (async () => {
@@ -199,7 +250,8 @@ export async function concurrentSteering(env: ScenarioEnv, users: number, wipeDe
               await sleep(between(0, wipeMs * 0.8));
               const record: Sent = { name, at: Date.now(), accepted: false };
               sent.get(userId)?.push(record);
-              const payload = name === 'rehire' ? { requestedBy: 'chaos' } : { requestedBy: 'chaos', reason: 'chaos steering' };
+              const payload =
+                name === 'rehire' ? { requestedBy: 'chaos' } : { requestedBy: 'chaos', reason: 'chaos steering' };
               try {
                 await env.client.workflow.getHandle(offboardWorkflowId(userId)).signal(name, payload);
                 record.accepted = true;
@@ -220,18 +272,32 @@ export async function concurrentSteering(env: ScenarioEnv, users: number, wipeDe
         if (!report) continue;
         const { messages, outcome } = report;
         const expected = expectedOutcome(messages);
-        if (outcome !== expected) person.mismatches.push(`ended ${outcome}, but the messages it received (${messages.map((m) => m.name).join(', ') || 'none'}) give ${expected}`);
+        if (outcome !== expected)
+          person.mismatches.push(
+            `ended ${outcome}, but the messages it received (${messages.map((m) => m.name).join(', ') || 'none'}) give ${expected}`,
+          );
         for (const name of ['cancel', 'rehire', 'wipeDevicesNow'] as const) {
           const acceptedCount = (sent.get(person.userId) ?? []).filter((s) => s.name === name && s.accepted).length;
           const applied = messages.filter((m) => m.name === name).length;
-          if (applied < acceptedCount) person.mismatches.push(`${acceptedCount} ${name} signal(s) accepted by Temporal, ${applied} applied`);
+          if (applied < acceptedCount)
+            person.mismatches.push(`${acceptedCount} ${name} signal(s) accepted by Temporal, ${applied} applied`);
         }
-        for (const failed of (sent.get(person.userId) ?? []).filter((s) => s.error && s.error !== 'closed')) person.mismatches.push(`${failed.name} could not be sent: ${failed.error}`);
+        for (const failed of (sent.get(person.userId) ?? []).filter((s) => s.error && s.error !== 'closed'))
+          person.mismatches.push(`${failed.name} could not be sent: ${failed.error}`);
         // wipeDevicesNow applied before the wait ended: the device step did not wait for the delay.
         const wipe = messages.find((m) => m.name === 'wipeDevicesNow');
         const device = report.steps.find((step) => step.step === 'decommissionDevice');
-        if (outcome === 'completed' && wipe && report.deviceWipeAt && device && Date.parse(wipe.at) < Date.parse(report.deviceWipeAt) - 1000) {
-          if (Date.parse(device.startedAt) > Date.parse(report.deviceWipeAt) - 500) person.mismatches.push(`wipeDevicesNow applied at ${wipe.at}, yet the device step waited until ${device.startedAt}`);
+        if (
+          outcome === 'completed' &&
+          wipe &&
+          report.deviceWipeAt &&
+          device &&
+          Date.parse(wipe.at) < Date.parse(report.deviceWipeAt) - 1000
+        ) {
+          if (Date.parse(device.startedAt) > Date.parse(report.deviceWipeAt) - 500)
+            person.mismatches.push(
+              `wipeDevicesNow applied at ${wipe.at}, yet the device step waited until ${device.startedAt}`,
+            );
         }
       }
     },
@@ -241,7 +307,6 @@ export async function concurrentSteering(env: ScenarioEnv, users: number, wipeDe
   // Every steered or not, each run ended as the precedence gives: nothing failed, parked or lost.
   return result;
 }
-
 
 /** 5. The property-based intake fuzzer; afterwards the intake is up, its memory bounded and no run started. */
 export async function intakeFuzzing(
@@ -258,9 +323,19 @@ export async function intakeFuzzing(
 
   // One valid start, whose exact bytes the fuzzer replays inside the window.
   const t = Math.floor(Date.now() / 1000);
-  const body = JSON.stringify({ user: person, eventId: `chaos-fuzz-${t}-${person}`, reason: 'chaos intake fuzzing', deviceWipeDelay: '0s' });
+  const body = JSON.stringify({
+    user: person,
+    eventId: `chaos-fuzz-${t}-${person}`,
+    reason: 'chaos intake fuzzing',
+    deviceWipeDelay: '0s',
+  });
   const header = signatureHeader(HR_SECRET, 'POST', '/v1/offboardings', body, t);
-  const first = await env.intake({ method: 'POST', path: '/v1/offboardings', body, headers: { 'content-type': 'application/json', 'offboard-signature': header } });
+  const first = await env.intake({
+    method: 'POST',
+    path: '/v1/offboardings',
+    body,
+    headers: { 'content-type': 'application/json', 'offboard-signature': header },
+  });
   if (first.status !== 202) throw new Error(`the valid start was refused: ${first.status} ${first.body}`);
   const runId = (JSON.parse(first.body) as { runId: string }).runId;
 
@@ -279,10 +354,13 @@ export async function intakeFuzzing(
     seed: options.seed,
   });
   const memoryAfter = options.memoryMb();
-  const health = await env.intake({ method: 'GET', path: '/healthz', body: '', headers: {} }).catch((error: Error) => ({ status: 0, body: error.message }));
+  const health = await env
+    .intake({ method: 'GET', path: '/healthz', body: '', headers: {} })
+    .catch((error: Error) => ({ status: 0, body: error.message }));
   if (health.status !== 200) problems.push(`the intake is not healthy after fuzzing: ${health.status} ${health.body}`);
   const growth = memoryAfter - memoryBefore;
-  if (growth > (options.maxGrowthMb ?? 150)) problems.push(`memory grew by ${growth} MB (${memoryBefore} -> ${memoryAfter} MB)`);
+  if (growth > (options.maxGrowthMb ?? 150))
+    problems.push(`memory grew by ${growth} MB (${memoryBefore} -> ${memoryAfter} MB)`);
   await sleep(1500);
   const started_ = (await countRuns()) - runsBefore;
   if (started_ !== 0) problems.push(`${started_} run(s) started by invalid requests`);
@@ -308,7 +386,9 @@ export async function intakeFuzzing(
     problems,
     failures: check.failures,
     notes: [
-      `fast-check seed ${fuzz.seed}; answers by status: ${Object.entries(fuzz.byStatus).map(([status, n]) => `${status}: ${n}`).join(', ')}`,
+      `fast-check seed ${fuzz.seed}; answers by status: ${Object.entries(fuzz.byStatus)
+        .map(([status, n]) => `${status}: ${n}`)
+        .join(', ')}`,
       `intake memory ${memoryBefore} -> ${memoryAfter} MB; runs started by invalid requests: ${started_}`,
     ],
   };

@@ -43,14 +43,19 @@ export interface ChaosStack {
 
 /** Okta's Workforce limits in real time for an emulator whose minute lasts 60/timeScale seconds. */
 export function scaledRateLimits(timeScale: number): string {
-  return Object.entries(WORKFORCE_LIMITS).map(([bucket, perMinute]) => `${bucket}=${Math.round(perMinute * timeScale)}`).join(',');
+  return Object.entries(WORKFORCE_LIMITS)
+    .map(([bucket, perMinute]) => `${bucket}=${Math.round(perMinute * timeScale)}`)
+    .join(',');
 }
 
 let bundlePath: Promise<string> | undefined;
 /** The workflow code bundled once, so a restarted worker is ready in seconds (OFFBOARD_WORKFLOW_BUNDLE). */
 export function prebundledWorkflows(dir: string): Promise<string> {
   bundlePath ??= (async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    });
     const path = join(dir, 'workflow-bundle.js');
     writeFileSync(path, code);
     return path;
@@ -138,13 +143,28 @@ export function appEnv(options: AppEnvOptions): NodeJS.ProcessEnv {
 export async function startEmulator(timeScale: number): Promise<{ emulator: OktaEmulator; admin: EmulatorAdmin }> {
   // The SDK sends even 127.0.0.1 through HTTPS_PROXY when it is set (packages/okta-emulator/docs/okta-behaviour.md section 15).
   for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete process.env[name];
-  const emulator = await startOktaEmulator({ port: 0, host: '127.0.0.1', rateLimits: 'workforce', timeScale, token: OKTA_TOKEN });
+  const emulator = await startOktaEmulator({
+    port: 0,
+    host: '127.0.0.1',
+    rateLimits: 'workforce',
+    timeScale,
+    token: OKTA_TOKEN,
+  });
   return { emulator, admin: new EmulatorAdmin(emulator.url) };
 }
 
-export async function startIntake(supervisor: Supervisor, env: NodeJS.ProcessEnv): Promise<{ url: string; pid: () => number | undefined }> {
+export async function startIntake(
+  supervisor: Supervisor,
+  env: NodeJS.ProcessEnv,
+): Promise<{ url: string; pid: () => number | undefined }> {
   const port = Number(env.OFFBOARD_INTAKE_PORT);
-  await supervisor.start({ name: 'intake', command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'client', 'intake', 'main.ts')], cwd: ROOT, env });
+  await supervisor.start({
+    name: 'intake',
+    command: process.execPath,
+    args: ['--import', 'tsx', join(ROOT, 'client', 'intake', 'main.ts')],
+    cwd: ROOT,
+    env,
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -171,7 +191,8 @@ export function rssMb(pid: number | undefined): number {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
     let total = kb;
-    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean)) total += rssMb(Number(child)) * 1024;
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean))
+      total += rssMb(Number(child)) * 1024;
     return Math.round(total / 1024);
   } catch {
     return 0;

@@ -160,7 +160,12 @@ export class Supervisor {
     const logFile = join(this.options.logDir, `${spec.name}.log`);
     const fd = openSync(logFile, 'a');
     const offset = statSync(logFile).size;
-    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env ?? process.env, stdio: ['ignore', fd, fd], detached: true });
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env ?? process.env,
+      stdio: ['ignore', fd, fd],
+      detached: true,
+    });
     closeSync(fd);
     if (child.pid === undefined) {
       const error = await new Promise<Error>((resolve) => child.once('error', resolve));
@@ -169,7 +174,14 @@ export class Supervisor {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
-    const supervised: SupervisedChild = { name: spec.name, pid: child.pid, logFile, exited, process: child, stopped: false };
+    const supervised: SupervisedChild = {
+      name: spec.name,
+      pid: child.pid,
+      logFile,
+      exited,
+      process: child,
+      stopped: false,
+    };
     this.children.push(supervised);
     const usage = this.usageByName.get(spec.name) ?? { cpuS: new Map<number, number>(), peakKb: 0, starts: 0 };
     usage.starts += 1;
@@ -189,7 +201,11 @@ export class Supervisor {
     return supervised;
   }
 
-  private async waitUntilReady(child: SupervisedChild, ready: ReadyCheck, offset: number): Promise<RegExpMatchArray | undefined> {
+  private async waitUntilReady(
+    child: SupervisedChild,
+    ready: ReadyCheck,
+    offset: number,
+  ): Promise<RegExpMatchArray | undefined> {
     const timeoutMs = ready.timeoutMs ?? 60_000;
     const deadline = Date.now() + timeoutMs;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -198,16 +214,25 @@ export class Supervisor {
       let match: RegExpMatchArray | undefined;
       if (ready.line) match = readFileSync(child.logFile, 'utf8').slice(offset).match(ready.line) ?? undefined;
       const lineReady = ready.line === undefined || match !== undefined;
-      const portReady = lineReady && (ready.port === undefined || (await portAnswers(ready.port.port, ready.port.host)));
+      const portReady =
+        lineReady && (ready.port === undefined || (await portAnswers(ready.port.port, ready.port.host)));
       const probeReady = portReady && (ready.probe === undefined || (await ready.probe().catch(() => false)));
       if (probeReady) return match;
       if (exit) {
         const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-        throw new ChildFailedError(child.name, `${child.name} ${how} before it was ready (log: ${child.logFile})`, logTail(child.logFile));
+        throw new ChildFailedError(
+          child.name,
+          `${child.name} ${how} before it was ready (log: ${child.logFile})`,
+          logTail(child.logFile),
+        );
       }
       if (this.stopping) throw new ChildFailedError(child.name, `${child.name}: stopped before it was ready`, '');
       if (Date.now() > deadline) {
-        throw new ChildFailedError(child.name, `${child.name} was not ready after ${Math.round(timeoutMs / 1000)}s (log: ${child.logFile})`, logTail(child.logFile));
+        throw new ChildFailedError(
+          child.name,
+          `${child.name} was not ready after ${Math.round(timeoutMs / 1000)}s (log: ${child.logFile})`,
+          logTail(child.logFile),
+        );
       }
       await sleep(150);
     }
@@ -217,7 +242,11 @@ export class Supervisor {
    * `signal` to the child's process group (SIGTERM by default; SIGKILL, or SIGINT for PostgreSQL's
    * fast shutdown), SIGKILL after `graceMs`; resolves when the whole group is gone.
    */
-  private async stopChild(child: SupervisedChild, signal: NodeJS.Signals = 'SIGTERM', graceMs = this.graceMs): Promise<void> {
+  private async stopChild(
+    child: SupervisedChild,
+    signal: NodeJS.Signals = 'SIGTERM',
+    graceMs = this.graceMs,
+  ): Promise<void> {
     child.stopped = true;
     if (!groupAlive(child.pid)) return;
     // Its last CPU seconds, before they are gone with it.
@@ -247,7 +276,9 @@ export class Supervisor {
   stopAll(graceMs = this.graceMs): Promise<void> {
     this.stopping ??= (async () => {
       const firstStart = (name: string): number => this.children.findIndex((child) => child.name === name);
-      const order = [...this.children].sort((a, b) => firstStart(b.name) - firstStart(a.name) || this.children.indexOf(b) - this.children.indexOf(a));
+      const order = [...this.children].sort(
+        (a, b) => firstStart(b.name) - firstStart(a.name) || this.children.indexOf(b) - this.children.indexOf(a),
+      );
       for (const child of order) {
         if (groupAlive(child.pid)) this.log(`Stopping ${child.name} (pid ${child.pid})...`);
         await this.stopChild(child, 'SIGTERM', graceMs);
@@ -284,7 +315,10 @@ export class Supervisor {
       }
       // One process: its RSS. A tree (PostgreSQL's backends share their buffers): the sum of PSS,
       // which counts shared pages once instead of once per process.
-      const kb = tree.length === 1 ? (table.get(child.pid)?.rssKb ?? 0) : tree.reduce((sum, pid) => sum + proportionalKb(pid), 0);
+      const kb =
+        tree.length === 1
+          ? (table.get(child.pid)?.rssKb ?? 0)
+          : tree.reduce((sum, pid) => sum + proportionalKb(pid), 0);
       usage.peakKb = Math.max(usage.peakKb, kb);
     }
   }
@@ -305,7 +339,11 @@ export class Supervisor {
    * (e.g. to clear a progress line). If this process exits any other way, what is left gets SIGKILL.
    */
   stopOnSignals(beforeStop?: () => void): void {
-    const codes: Array<[NodeJS.Signals, number]> = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]];
+    const codes: Array<[NodeJS.Signals, number]> = [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+      ['SIGHUP', 129],
+    ];
     for (const [signal, code] of codes) {
       process.on(signal, () => {
         // npm, the bootstrap and tsx relay the terminal's Ctrl-C as well: repeats are ignored.
@@ -357,7 +395,10 @@ export class PortTakenError extends Error {
   constructor(readonly taken: PortNeed[]) {
     super(
       taken
-        .map((need) => `Port ${need.port} (${need.what}) is already in use: stop what holds it (\`ss -ltnp 'sport = :${need.port}'\` shows it) or choose another port with ${need.change}.`)
+        .map(
+          (need) =>
+            `Port ${need.port} (${need.what}) is already in use: stop what holds it (\`ss -ltnp 'sport = :${need.port}'\` shows it) or choose another port with ${need.change}.`,
+        )
         .join('\n'),
     );
     this.name = 'PortTakenError';
@@ -373,7 +414,8 @@ export async function assertPortsFree(needs: PortNeed[]): Promise<void> {
   const taken: PortNeed[] = [];
   for (const need of needs) {
     const host = need.host ?? '127.0.0.1';
-    if (!(await portFree(need.port, host)) || (await portAnswers(need.port, host === '0.0.0.0' ? '127.0.0.1' : host))) taken.push(need);
+    if (!(await portFree(need.port, host)) || (await portAnswers(need.port, host === '0.0.0.0' ? '127.0.0.1' : host)))
+      taken.push(need);
   }
   if (taken.length > 0) throw new PortTakenError(taken);
 }
@@ -421,9 +463,20 @@ export interface SupervisedRun {
  * runs its cleanups (last added first), on success, failure, an exception or Ctrl-C, and exits 0
  * when `body` returned true, 1 otherwise (130 on a signal). Logs are kept unless it passed.
  */
-export async function runSupervised(options: SupervisedRunOptions, body: (run: SupervisedRun) => Promise<boolean>): Promise<never> {
+export async function runSupervised(
+  options: SupervisedRunOptions,
+  body: (run: SupervisedRun) => Promise<boolean>,
+): Promise<never> {
   const workDir = mkdtempSync(join(tmpdir(), options.workDirPrefix));
-  const run: SupervisedRun = { supervisor: new Supervisor({ logDir: join(workDir, 'logs'), log: (line) => options.log(`${line}\n`), sampleUsage: options.sampleUsage }), workDir, cleanups: [] };
+  const run: SupervisedRun = {
+    supervisor: new Supervisor({
+      logDir: join(workDir, 'logs'),
+      log: (line) => options.log(`${line}\n`),
+      sampleUsage: options.sampleUsage,
+    }),
+    workDir,
+    cleanups: [],
+  };
   let stopping: Promise<void> | undefined;
   const shutdown = async (code: number): Promise<never> => {
     // Ctrl-C reaches this process twice (from the terminal and forwarded by npm's bootstrap): one stop.
@@ -448,7 +501,9 @@ export async function runSupervised(options: SupervisedRunOptions, body: (run: S
   try {
     return await shutdown((await body(run)) ? 0 : 1);
   } catch (error) {
-    options.log(`\n${options.what[0]?.toUpperCase()}${options.what.slice(1)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    options.log(
+      `\n${options.what[0]?.toUpperCase()}${options.what.slice(1)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return shutdown(1);
   }
 }

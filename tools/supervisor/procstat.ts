@@ -21,7 +21,13 @@ function readEntry(pid: number): ProcEntry | undefined {
     // Fields after the command name (which may hold spaces) in parentheses; rest[0] is field 3
     // (state): ppid is field 4, pgrp 5, utime 14, stime 15, rss (pages) 24.
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { pid, ppid: Number(rest[1]), pgrp: Number(rest[2]), cpuS: (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS, rssKb: Number(rest[21]) * PAGE_KB };
+    return {
+      pid,
+      ppid: Number(rest[1]),
+      pgrp: Number(rest[2]),
+      cpuS: (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS,
+      rssKb: Number(rest[21]) * PAGE_KB,
+    };
   } catch {
     return undefined; // the process ended while we looked
   }
@@ -80,5 +86,8 @@ export function groupStats(pgid: number): ProcStats {
 
 /** Several groups together (e.g. several worker processes). */
 export function sumStats(stats: ProcStats[]): ProcStats {
-  return stats.reduce((sum, s) => ({ cpuS: sum.cpuS + s.cpuS, peakRssMb: sum.peakRssMb + s.peakRssMb, pids: [...sum.pids, ...s.pids] }), { cpuS: 0, peakRssMb: 0, pids: [] });
+  return stats.reduce(
+    (sum, s) => ({ cpuS: sum.cpuS + s.cpuS, peakRssMb: sum.peakRssMb + s.peakRssMb, pids: [...sum.pids, ...s.pids] }),
+    { cpuS: 0, peakRssMb: 0, pids: [] },
+  );
 }

@@ -18,15 +18,35 @@ export const SOURCE = {
   copyright: 'Copyright Okta, Inc.',
 };
 
-export const REGENERATE = 'npm run extract-openapi --workspace @okta-offboarding/okta-emulator -- --spec <upstream management.yaml>';
+export const REGENERATE =
+  'npm run extract-openapi --workspace @okta-offboarding/okta-emulator -- --spec <upstream management.yaml>';
 
 /** Keys that only feed Okta's rendered reference and SDK generators; `x-*` extensions go too. */
-export const DOCUMENTATION_KEYS = new Set(['description', 'summary', 'example', 'examples', 'externalDocs', 'title', 'tags']);
+export const DOCUMENTATION_KEYS = new Set([
+  'description',
+  'summary',
+  'example',
+  'examples',
+  'externalDocs',
+  'title',
+  'tags',
+]);
 
 /** Keys whose value maps names (properties, status codes, media types...) to objects: their own keys are never dropped. */
 const NAME_MAPS = new Set([
-  'paths', 'properties', 'patternProperties', 'responses', 'content', 'headers', 'encoding', 'links', 'callbacks',
-  'schemas', 'parameters', 'requestBodies', 'securitySchemes',
+  'paths',
+  'properties',
+  'patternProperties',
+  'responses',
+  'content',
+  'headers',
+  'encoding',
+  'links',
+  'callbacks',
+  'schemas',
+  'parameters',
+  'requestBodies',
+  'securitySchemes',
 ]);
 
 /** Keys whose value is data (enum members, defaults), copied as it is. */
@@ -53,7 +73,10 @@ function compare(a: string, b: string): number {
 
 /** `/api/v1/users/:userId` and `/api/v1/users/{id}` have the same shape: parameters are wildcards, literals must be equal. */
 function pathShape(path: string): string {
-  return path.split('/').map((s) => (s.startsWith(':') || s.startsWith('{') ? '{}' : s)).join('/');
+  return path
+    .split('/')
+    .map((s) => (s.startsWith(':') || s.startsWith('{') ? '{}' : s))
+    .join('/');
 }
 
 /** The document's path template for an emulator route pattern, or undefined when it has none (or several). */
@@ -77,7 +100,8 @@ function strip(node: Json, inNameMap = false): Json {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(node)) {
     if (isDocumentationKey(key, inNameMap)) continue;
-    out[key] = !inNameMap && VERBATIM.has(key) ? structuredClone(value) : strip(value, keysAreNames(key, value, inNameMap));
+    out[key] =
+      !inNameMap && VERBATIM.has(key) ? structuredClone(value) : strip(value, keysAreNames(key, value, inNameMap));
   }
   return out;
 }
@@ -124,10 +148,16 @@ export function extractOpenApi(upstreamText: string, routes: ServedRoute[] = api
   const components = referencedComponents(upstream, paths);
   const document = {
     openapi: upstream.openapi,
-    info: { title: upstream.info.title, version: upstream.info.version, ...(upstream.info.license ? { license: upstream.info.license } : {}) },
+    info: {
+      title: upstream.info.title,
+      version: upstream.info.version,
+      ...(upstream.info.license ? { license: upstream.info.license } : {}),
+    },
     paths: sortedEntries(paths),
     components: {
-      ...Object.fromEntries(COMPONENT_SECTIONS.filter((s) => components[s]).map((s) => [s, sortedEntries(components[s] ?? {})])),
+      ...Object.fromEntries(
+        COMPONENT_SECTIONS.filter((s) => components[s]).map((s) => [s, sortedEntries(components[s] ?? {})]),
+      ),
       securitySchemes: securitySchemesFor(upstream, paths),
     },
   };
@@ -141,7 +171,8 @@ function operationsFor(upstream: OpenApi, routes: ServedRoute[]): Record<string,
     const template = templateFor(route.pattern, Object.keys(upstream.paths));
     const method = route.method.toLowerCase();
     const operation = template === undefined ? undefined : upstream.paths[template]?.[method];
-    if (template === undefined || operation === undefined) throw new Error(`${route.method} ${route.pattern}: no operation in the upstream document`);
+    if (template === undefined || operation === undefined)
+      throw new Error(`${route.method} ${route.pattern}: no operation in the upstream document`);
     const item = (paths[template] ??= {});
     const pathParameters = upstream.paths[template]?.['parameters'];
     if (pathParameters !== undefined) item['parameters'] = strip(pathParameters);
@@ -155,7 +186,10 @@ function operationsFor(upstream: OpenApi, routes: ServedRoute[]): Record<string,
 }
 
 /** Every component the operations reference, transitively, stripped; by section. */
-function referencedComponents(upstream: OpenApi, paths: Record<string, JsonObject>): Record<string, Record<string, Json>> {
+function referencedComponents(
+  upstream: OpenApi,
+  paths: Record<string, JsonObject>,
+): Record<string, Record<string, Json>> {
   const components: Record<string, Record<string, Json>> = {};
   const queue = references(paths);
   const seen = new Set<string>();
@@ -163,7 +197,8 @@ function referencedComponents(upstream: OpenApi, paths: Record<string, JsonObjec
     if (seen.has(ref)) continue;
     seen.add(ref);
     const { section, name } = componentOf(ref);
-    if (!(COMPONENT_SECTIONS as readonly string[]).includes(section)) throw new Error(`$ref into components/${section}, which the extract does not handle: ${ref}`);
+    if (!(COMPONENT_SECTIONS as readonly string[]).includes(section))
+      throw new Error(`$ref into components/${section}, which the extract does not handle: ${ref}`);
     const target = upstream.components[section]?.[name];
     if (target === undefined) throw new Error(`unresolved $ref ${ref}`);
     const stripped = strip(target);
@@ -205,7 +240,9 @@ function withScopes(definition: JsonObject, used: Set<string>): JsonObject {
   const kept: JsonObject = {};
   for (const [name, flow] of Object.entries(flows)) {
     if (!isObject(flow)) continue;
-    const scopes = Object.keys(isObject(flow['scopes']) ? flow['scopes'] : {}).filter((s) => used.has(s)).sort(compare);
+    const scopes = Object.keys(isObject(flow['scopes']) ? flow['scopes'] : {})
+      .filter((s) => used.has(s))
+      .sort(compare);
     kept[name] = { ...flow, scopes: Object.fromEntries(scopes.map((s) => [s, ''])) };
   }
   return { ...definition, flows: kept };
@@ -214,7 +251,7 @@ function withScopes(definition: JsonObject, used: Set<string>): JsonObject {
 function header(upstreamText: string): string {
   const sha256 = createHash('sha256').update(upstreamText).digest('hex');
   return [
-    "# Okta's Management API, reduced to the operations the Okta emulator serves (see README.md, \"The OpenAPI contract\").",
+    '# Okta\'s Management API, reduced to the operations the Okta emulator serves (see README.md, "The OpenAPI contract").',
     '# Generated by scripts/extract-openapi.ts: do not edit by hand. Regenerate with',
     `#   ${REGENERATE}`,
     `# Source: ${SOURCE.repository}, tag ${SOURCE.tag}, file ${SOURCE.file}`,

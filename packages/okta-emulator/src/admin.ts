@@ -19,7 +19,13 @@ export type AdminTarget = {
 
 const bad = (reason: string): Reply => ({ status: 400, body: { error: reason } });
 
-export function handleAdmin(target: AdminTarget, method: string, path: string, query: URLSearchParams, body: unknown): Reply {
+export function handleAdmin(
+  target: AdminTarget,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: unknown,
+): Reply {
   const route = `${method} ${path.replace(/^\/__emulator/, '')}`;
   switch (route) {
     case 'POST /reset':
@@ -48,7 +54,8 @@ export function handleAdmin(target: AdminTarget, method: string, path: string, q
       return { status: 200, body: { ok: true } };
     case 'POST /faults': {
       const parsed = faultSchema.safeParse(body);
-      if (!parsed.success) return bad(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+      if (!parsed.success)
+        return bad(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
       const stored = target.faults.add(parsed.data as Fault);
       return { status: 200, body: stored };
     }
@@ -61,15 +68,21 @@ export function handleAdmin(target: AdminTarget, method: string, path: string, q
       return { status: 200, body: target.limiter.table() };
     case 'PUT /rate-limits': {
       const parsed = rateLimitTableSchema.safeParse(body);
-      if (!parsed.success) return bad(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
-      const table: RateLimitTable = { ...parsed.data, timeScale: parsed.data.timeScale ?? target.limiter.table().timeScale };
+      if (!parsed.success)
+        return bad(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+      const table: RateLimitTable = {
+        ...parsed.data,
+        timeScale: parsed.data.timeScale ?? target.limiter.table().timeScale,
+      };
       target.limiter.setTable(table);
       return { status: 200, body: target.limiter.table() };
     }
   }
   const faultId = /^DELETE \/faults\/([^/]+)$/.exec(route)?.[1];
   if (faultId) {
-    return target.faults.remove(decodeURIComponent(faultId)) ? { status: 200, body: { ok: true } } : { status: 404, body: { error: `no fault ${faultId}` } };
+    return target.faults.remove(decodeURIComponent(faultId))
+      ? { status: 200, body: { ok: true } }
+      : { status: 404, body: { error: `no fault ${faultId}` } };
   }
   return { status: 404, body: { error: `unknown admin route ${route}` } };
 }

@@ -24,8 +24,14 @@ function derivedId(prefix: string, ...parts: string[]): string {
 export function renderApp(app: AppRec, base: string): Record<string, unknown> {
   const self = `${base}/api/v1/apps/${app.id}`;
   return {
-    id: app.id, name: 'bookmark', label: app.label, status: 'ACTIVE', created: app.created, lastUpdated: app.created,
-    signOnMode: 'BOOKMARK', features: [],
+    id: app.id,
+    name: 'bookmark',
+    label: app.label,
+    status: 'ACTIVE',
+    created: app.created,
+    lastUpdated: app.created,
+    signOnMode: 'BOOKMARK',
+    features: [],
     accessibility: { selfService: false },
     visibility: { autoSubmitToolbar: false, hide: { iOS: false, web: false }, appLinks: { login: true } },
     settings: { app: { url: `https://${app.name}.example.com/`, requestIntegration: false } },
@@ -33,10 +39,22 @@ export function renderApp(app: AppRec, base: string): Record<string, unknown> {
   };
 }
 
-function renderAppUser(app: AppRec, user: UserRec, scope: 'USER' | 'GROUP', base: string, expandUser: boolean): Record<string, unknown> {
+function renderAppUser(
+  app: AppRec,
+  user: UserRec,
+  scope: 'USER' | 'GROUP',
+  base: string,
+  expandUser: boolean,
+): Record<string, unknown> {
   return {
-    id: user.id, created: user.created, lastUpdated: user.lastUpdated, scope,
-    status: 'ACTIVE', statusChanged: user.statusChanged, passwordChanged: null, syncState: 'DISABLED',
+    id: user.id,
+    created: user.created,
+    lastUpdated: user.lastUpdated,
+    scope,
+    status: 'ACTIVE',
+    statusChanged: user.statusChanged,
+    passwordChanged: null,
+    syncState: 'DISABLED',
     credentials: { userName: user.profile.login },
     profile: {},
     _links: {
@@ -53,12 +71,20 @@ function listAppLinks(ctx: Ctx): Reply {
   const links = ctx.org.userAppIds(user).flatMap((appId, i) => {
     const app = ctx.org.apps.get(appId);
     if (!app) return [];
-    return [{
-      id: derivedId('00u', user.id, appId, 'link'), label: app.label,
-      linkUrl: `${ctx.baseUrl}/home/${app.name}/${app.id}/${derivedId('aln', app.id)}`,
-      logoUrl: `${ctx.baseUrl}/assets/img/logos/default.png`, appName: app.name, appInstanceId: app.id,
-      appAssignmentId: derivedId('0ua', user.id, appId), credentialsSetup: false, hidden: false, sortOrder: i,
-    }];
+    return [
+      {
+        id: derivedId('00u', user.id, appId, 'link'),
+        label: app.label,
+        linkUrl: `${ctx.baseUrl}/home/${app.name}/${app.id}/${derivedId('aln', app.id)}`,
+        logoUrl: `${ctx.baseUrl}/assets/img/logos/default.png`,
+        appName: app.name,
+        appInstanceId: app.id,
+        appAssignmentId: derivedId('0ua', user.id, appId),
+        credentialsSetup: false,
+        hidden: false,
+        sortOrder: i,
+      },
+    ];
   });
   return { status: 200, body: links };
 }
@@ -66,8 +92,16 @@ function listAppLinks(ctx: Ctx): Reply {
 function listApps(ctx: Ctx): Reply {
   const limit = limitParam(ctx, 20, 200);
   const q = ctx.query.get('q')?.toLowerCase();
-  const apps = [...ctx.org.apps.values()].filter((a) => !q || a.label.toLowerCase().startsWith(q) || a.name.toLowerCase().startsWith(q));
-  return page(ctx, apps, (a) => a.id, limit, (a) => renderApp(a, ctx.baseUrl));
+  const apps = [...ctx.org.apps.values()].filter(
+    (a) => !q || a.label.toLowerCase().startsWith(q) || a.name.toLowerCase().startsWith(q),
+  );
+  return page(
+    ctx,
+    apps,
+    (a) => a.id,
+    limit,
+    (a) => renderApp(a, ctx.baseUrl),
+  );
 }
 
 function getApp(ctx: Ctx): Reply {
@@ -79,9 +113,23 @@ function listApplicationUsers(ctx: Ctx): Reply {
   const limit = limitParam(ctx, 50, 500);
   const q = ctx.query.get('q')?.toLowerCase();
   const expandUser = ctx.query.get('expand') === 'user';
-  const users = ctx.org.appUserIds(app.id).flatMap((id) => ctx.org.users.get(id) ?? [])
-    .filter((u) => !q || [u.profile.login, u.profile['firstName'], u.profile['lastName'], u.profile['email']].some((v) => typeof v === 'string' && v.toLowerCase().startsWith(q)));
-  return page(ctx, users, (u) => u.id, limit, (u) => renderAppUser(app, u, ctx.org.appScope(u, app.id) ?? 'USER', ctx.baseUrl, expandUser));
+  const users = ctx.org
+    .appUserIds(app.id)
+    .flatMap((id) => ctx.org.users.get(id) ?? [])
+    .filter(
+      (u) =>
+        !q ||
+        [u.profile.login, u.profile['firstName'], u.profile['lastName'], u.profile['email']].some(
+          (v) => typeof v === 'string' && v.toLowerCase().startsWith(q),
+        ),
+    );
+  return page(
+    ctx,
+    users,
+    (u) => u.id,
+    limit,
+    (u) => renderAppUser(app, u, ctx.org.appScope(u, app.id) ?? 'USER', ctx.baseUrl, expandUser),
+  );
 }
 
 function getApplicationUser(ctx: Ctx): Reply {
@@ -96,7 +144,8 @@ function assignUserToApplication(ctx: Ctx): Reply {
   const app = requireApp(ctx);
   const body = requireObjectBody(ctx);
   const userId = body['id'];
-  if (typeof userId !== 'string' || userId === '') throw oktaError('E0000001', 'id', ['id: The field cannot be left blank']);
+  if (typeof userId !== 'string' || userId === '')
+    throw oktaError('E0000001', 'id', ['id: The field cannot be left blank']);
   const user = requireUser(ctx, userId);
   if (user.status === 'DEPROVISIONED') throw oktaError('E0000117');
   const wasAssigned = user.directApps.has(app.id);
@@ -112,7 +161,9 @@ function unassignUserFromApplication(ctx: Ctx): Reply {
   const scope = ctx.org.appScope(user, app.id);
   if (!scope) throw notFound(user.id, 'AppUser');
   if (scope === 'GROUP') {
-    throw oktaError('E0000046', undefined, ['The application cannot be unassigned from the user while their group memberships grant them access']);
+    throw oktaError('E0000046', undefined, [
+      'The application cannot be unassigned from the user while their group memberships grant them access',
+    ]);
   }
   ctx.org.unassignApp(user, app.id);
   ctx.record('application.user_membership.remove', [userTarget(user), appTarget(app)]);

@@ -11,7 +11,11 @@ const USERS = 2000;
 
 function startChild(): Promise<{ url: string; stop(): void }> {
   const tsxCli = require.resolve('tsx/cli');
-  const child = spawn(process.execPath, [tsxCli, join(__dirname, 'main.ts'), '--port', '0', '--rate-limits', 'unlimited'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [tsxCli, join(__dirname, 'main.ts'), '--port', '0', '--rate-limits', 'unlimited'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -27,10 +31,20 @@ type Call = { method: string; path: string };
 
 function call(agent: Agent, base: URL, c: Call): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ agent, host: base.hostname, port: base.port, method: c.method, path: c.path, headers: { authorization: 'SSWS test-token', accept: 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method: c.method,
+        path: c.path,
+        headers: { authorization: 'SSWS test-token', accept: 'application/json' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -53,13 +67,15 @@ async function level(base: URL, userIds: string[], concurrency: number): Promise
   let done = 0;
   let errors = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async (_, worker) => {
-    for (let i = 0; Date.now() < deadline; i++) {
-      const status = await call(agent, base, mix(userIds, worker, i));
-      done++;
-      if (status >= 500 || status === 429) errors++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let i = 0; Date.now() < deadline; i++) {
+        const status = await call(agent, base, mix(userIds, worker, i));
+        done++;
+        if (status >= 500 || status === 429) errors++;
+      }
+    }),
+  );
   agent.destroy();
   return { rps: done / ((performance.now() - started) / 1000), errors };
 }
@@ -80,7 +96,9 @@ async function run(): Promise<void> {
       const { rps, errors } = await level(base, userIds, c);
       rows.push(`| ${String(c).padStart(11)} | ${rps.toFixed(0).padStart(10)} | ${String(errors).padStart(6)} |`);
     }
-    process.stdout.write(`Okta emulator, ${USERS + 2} users, mix: 60% get user, 15% user groups, 10% list users, 15% suspend/unsuspend\n`);
+    process.stdout.write(
+      `Okta emulator, ${USERS + 2} users, mix: 60% get user, 15% user groups, 10% list users, 15% suspend/unsuspend\n`,
+    );
     process.stdout.write('| concurrency | requests/s | errors |\n|-------------|------------|--------|\n');
     process.stdout.write(`${rows.join('\n')}\n`);
   } finally {

@@ -33,22 +33,51 @@ function renderDevice(d: DeviceRec, base: string): Record<string, unknown> {
   if (d.status === 'ACTIVE') actions['suspend'] = post('suspend');
   if (d.status === 'SUSPENDED') actions['unsuspend'] = post('unsuspend');
   return {
-    id: d.id, status: d.status, created: d.created, lastUpdated: d.lastUpdated,
+    id: d.id,
+    status: d.status,
+    created: d.created,
+    lastUpdated: d.lastUpdated,
     profile: {
-      displayName: d.displayName, platform: d.platform, ...hw, serialNumber: serial, udid: d.id,
-      registered: true, secureHardwarePresent: true, diskEncryptionType: 'ALL_INTERNAL_VOLUMES',
+      displayName: d.displayName,
+      platform: d.platform,
+      ...hw,
+      serialNumber: serial,
+      udid: d.id,
+      registered: true,
+      secureHardwarePresent: true,
+      diskEncryptionType: 'ALL_INTERNAL_VOLUMES',
     },
-    resourceId: d.id, resourceDisplayName: { value: d.displayName, sensitive: false }, resourceType: 'UDDevice',
-    _links: { self: { href: self, hints: { allow: ['GET'] } }, users: { href: `${self}/users`, hints: { allow: ['GET'] } }, ...actions },
+    resourceId: d.id,
+    resourceDisplayName: { value: d.displayName, sensitive: false },
+    resourceType: 'UDDevice',
+    _links: {
+      self: { href: self, hints: { allow: ['GET'] } },
+      users: { href: `${self}/users`, hints: { allow: ['GET'] } },
+      ...actions,
+    },
   };
 }
 
 function renderDeviceUser(d: DeviceRec, user: UserRec, base: string): Record<string, unknown> {
-  return { created: d.created, managementStatus: 'NOT_MANAGED', screenLockType: 'BIOMETRIC', user: renderUser(user, base, false) };
+  return {
+    created: d.created,
+    managementStatus: 'NOT_MANAGED',
+    screenLockType: 'BIOMETRIC',
+    user: renderUser(user, base, false),
+  };
 }
 
 function deviceAttr(d: DeviceRec, attr: string): unknown {
-  return dotted({ id: d.id, status: d.status, created: d.created, lastUpdated: d.lastUpdated, profile: { displayName: d.displayName, platform: d.platform } }, attr);
+  return dotted(
+    {
+      id: d.id,
+      status: d.status,
+      created: d.created,
+      lastUpdated: d.lastUpdated,
+      profile: { displayName: d.displayName, platform: d.platform },
+    },
+    attr,
+  );
 }
 
 function listDevices(ctx: Ctx): Reply {
@@ -57,24 +86,44 @@ function listDevices(ctx: Ctx): Reply {
   const expr = search ? parseExpression(search) : undefined;
   const expand = ctx.query.get('expand');
   const devices = [...ctx.org.devices.values()].filter((d) => !expr || expr.matches((a) => deviceAttr(d, a)));
-  return page(ctx, devices, (d) => d.id, limit, (d) => {
-    const body = renderDevice(d, ctx.baseUrl);
-    if (expand === 'user' || expand === 'userSummary') {
-      const users = d.users.flatMap((id) => ctx.org.users.get(id) ?? []);
-      body['_embedded'] = {
-        users: users.map((u) => (expand === 'user'
-          ? renderDeviceUser(d, u, ctx.baseUrl)
-          : { created: d.created, managementStatus: 'NOT_MANAGED', user: { id: u.id, login: u.profile.login, firstName: u.profile['firstName'], lastName: u.profile['lastName'] } })),
-      };
-    }
-    return body;
-  });
+  return page(
+    ctx,
+    devices,
+    (d) => d.id,
+    limit,
+    (d) => {
+      const body = renderDevice(d, ctx.baseUrl);
+      if (expand === 'user' || expand === 'userSummary') {
+        const users = d.users.flatMap((id) => ctx.org.users.get(id) ?? []);
+        body['_embedded'] = {
+          users: users.map((u) =>
+            expand === 'user'
+              ? renderDeviceUser(d, u, ctx.baseUrl)
+              : {
+                  created: d.created,
+                  managementStatus: 'NOT_MANAGED',
+                  user: {
+                    id: u.id,
+                    login: u.profile.login,
+                    firstName: u.profile['firstName'],
+                    lastName: u.profile['lastName'],
+                  },
+                },
+          ),
+        };
+      }
+      return body;
+    },
+  );
 }
 
 function listUserDevices(ctx: Ctx): Reply {
   const user = requireUser(ctx);
   const devices = [...user.devices].flatMap((id) => ctx.org.devices.get(id) ?? []);
-  return { status: 200, body: devices.map((d) => ({ created: d.created, deviceUserId: user.id, device: renderDevice(d, ctx.baseUrl) })) };
+  return {
+    status: 200,
+    body: devices.map((d) => ({ created: d.created, deviceUserId: user.id, device: renderDevice(d, ctx.baseUrl) })),
+  };
 }
 
 function deviceTarget(d: DeviceRec): { id: string; type: string; alternateId: string; displayName: string } {
@@ -108,14 +157,40 @@ export function registerDeviceRoutes(router: Router): void {
   router
     .add('GET', '/api/v1/users/:userId/devices', 'okta.users.read', listUserDevices)
     .add('GET', '/api/v1/devices', 'okta.devices.read', listDevices)
-    .add('GET', '/api/v1/devices/:deviceId', 'okta.devices.read', (ctx) => ({ status: 200, body: renderDevice(requireDevice(ctx), ctx.baseUrl) }))
+    .add('GET', '/api/v1/devices/:deviceId', 'okta.devices.read', (ctx) => ({
+      status: 200,
+      body: renderDevice(requireDevice(ctx), ctx.baseUrl),
+    }))
     .add('DELETE', '/api/v1/devices/:deviceId', 'okta.devices.manage', deleteDevice)
     .add('GET', '/api/v1/devices/:deviceId/users', 'okta.devices.read', (ctx) => {
       const d = requireDevice(ctx);
-      return { status: 200, body: d.users.flatMap((id) => ctx.org.users.get(id) ?? []).map((u) => renderDeviceUser(d, u, ctx.baseUrl)) };
+      return {
+        status: 200,
+        body: d.users.flatMap((id) => ctx.org.users.get(id) ?? []).map((u) => renderDeviceUser(d, u, ctx.baseUrl)),
+      };
     })
-    .add('POST', `${lifecycle}/activate`, 'okta.devices.manage', transition(['CREATED', 'DEACTIVATED'], 'ACTIVE', 'device.lifecycle.activate'))
-    .add('POST', `${lifecycle}/deactivate`, 'okta.devices.manage', transition(['ACTIVE', 'SUSPENDED'], 'DEACTIVATED', 'device.lifecycle.deactivate', true))
-    .add('POST', `${lifecycle}/suspend`, 'okta.devices.manage', transition(['ACTIVE'], 'SUSPENDED', 'device.lifecycle.suspend'))
-    .add('POST', `${lifecycle}/unsuspend`, 'okta.devices.manage', transition(['SUSPENDED'], 'ACTIVE', 'device.lifecycle.unsuspend'));
+    .add(
+      'POST',
+      `${lifecycle}/activate`,
+      'okta.devices.manage',
+      transition(['CREATED', 'DEACTIVATED'], 'ACTIVE', 'device.lifecycle.activate'),
+    )
+    .add(
+      'POST',
+      `${lifecycle}/deactivate`,
+      'okta.devices.manage',
+      transition(['ACTIVE', 'SUSPENDED'], 'DEACTIVATED', 'device.lifecycle.deactivate', true),
+    )
+    .add(
+      'POST',
+      `${lifecycle}/suspend`,
+      'okta.devices.manage',
+      transition(['ACTIVE'], 'SUSPENDED', 'device.lifecycle.suspend'),
+    )
+    .add(
+      'POST',
+      `${lifecycle}/unsuspend`,
+      'okta.devices.manage',
+      transition(['SUSPENDED'], 'ACTIVE', 'device.lifecycle.unsuspend'),
+    );
 }

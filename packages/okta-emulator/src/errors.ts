@@ -11,14 +11,21 @@ export const ERROR_CODES = {
   E0000016: { status: 403, summary: 'Activation failed because the user is already active' },
   E0000022: { status: 405, summary: 'The endpoint does not support the provided HTTP method' },
   E0000028: { status: 400, summary: 'The request is missing a required parameter.' },
-  E0000030: { status: 400, summary: "Bad request. Invalid date. Dates must be of the form yyyy-MM-dd'T'HH:mm:ss.SSSZZ, e.g. 2013-01-01T12:00:00.000-07:00." },
+  E0000030: {
+    status: 400,
+    summary:
+      "Bad request. Invalid date. Dates must be of the form yyyy-MM-dd'T'HH:mm:ss.SSSZZ, e.g. 2013-01-01T12:00:00.000-07:00.",
+  },
   E0000031: { status: 400, summary: 'Invalid search criteria.' },
   E0000032: { status: 403, summary: 'Unlock is not allowed for this user.' },
   E0000038: { status: 403, summary: "This operation is not allowed in the user's current status." },
   E0000046: { status: 403, summary: 'Deactivate application for user forbidden.' },
   E0000047: { status: 429, summary: 'API call exceeded rate limit due to too many requests.' },
   E0000060: { status: 501, summary: 'Unsupported operation.' },
-  E0000112: { status: 409, summary: 'Cannot update this user because they are still being activated. Please try again in a few minutes.' },
+  E0000112: {
+    status: 409,
+    summary: 'Cannot update this user because they are still being activated. Please try again in a few minutes.',
+  },
   E0000117: { status: 403, summary: 'Cannot assign apps or update app profiles for an inactive user.' },
   E0000152: { status: 403, summary: 'Illegal device status, cannot perform action.' },
 } as const;
@@ -57,8 +64,15 @@ export function statusForCode(code: string): number | undefined {
 }
 
 const CODE_FOR_STATUS: Record<number, ErrorCode> = {
-  400: 'E0000001', 401: 'E0000011', 403: 'E0000006', 404: 'E0000007', 405: 'E0000022',
-  409: 'E0000112', 429: 'E0000047', 500: 'E0000009', 501: 'E0000060',
+  400: 'E0000001',
+  401: 'E0000011',
+  403: 'E0000006',
+  404: 'E0000007',
+  405: 'E0000022',
+  409: 'E0000112',
+  429: 'E0000047',
+  500: 'E0000009',
+  501: 'E0000060',
 };
 
 export function codeForStatus(status: number): string {

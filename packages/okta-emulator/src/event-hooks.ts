@@ -18,12 +18,22 @@ function renderHook(h: EventHookRec, base: string): Record<string, unknown> {
   const self = `${base}/api/v1/eventHooks/${h.id}`;
   const post = (op: string) => ({ href: `${self}/lifecycle/${op}`, hints: { allow: ['POST'] } });
   return {
-    id: h.id, status: h.status, verificationStatus: h.verificationStatus, name: h.name, description: null,
-    created: h.created, lastUpdated: h.lastUpdated,
+    id: h.id,
+    status: h.status,
+    verificationStatus: h.verificationStatus,
+    name: h.name,
+    description: null,
+    created: h.created,
+    lastUpdated: h.lastUpdated,
     events: { type: 'EVENT_TYPE', items: [...h.events], filter: null },
     channel: {
-      type: 'HTTP', version: '1.0.0',
-      config: { uri: h.url, headers: h.headers, ...(h.authHeader ? { authScheme: { type: 'HEADER', key: h.authHeader.key } } : {}) },
+      type: 'HTTP',
+      version: '1.0.0',
+      config: {
+        uri: h.url,
+        headers: h.headers,
+        ...(h.authHeader ? { authScheme: { type: 'HEADER', key: h.authHeader.key } } : {}),
+      },
     },
     _links: {
       self: { href: self, hints: { allow: ['GET', 'PUT', 'DELETE'] } },
@@ -40,9 +50,12 @@ function parseHookBody(ctx: Ctx): Pick<EventHookRec, 'name' | 'url' | 'events' |
   const events = (body['events'] as { items?: unknown } | undefined)?.items;
   const config = ((body['channel'] as { config?: unknown } | undefined)?.config ?? {}) as Record<string, unknown>;
   const uri = config['uri'];
-  if (typeof name !== 'string' || name === '') throw oktaError('E0000001', 'name', ['name: The field cannot be left blank']);
-  if (!Array.isArray(events) || events.length === 0 || !events.every((e) => typeof e === 'string')) throw oktaError('E0000001', 'events', ['events.items: at least one event type is required']);
-  if (typeof uri !== 'string' || !/^https?:\/\/[^\s]+$/.test(uri)) throw oktaError('E0000001', 'channel', ['channel.config.uri: must be an http(s) URL']);
+  if (typeof name !== 'string' || name === '')
+    throw oktaError('E0000001', 'name', ['name: The field cannot be left blank']);
+  if (!Array.isArray(events) || events.length === 0 || !events.every((e) => typeof e === 'string'))
+    throw oktaError('E0000001', 'events', ['events.items: at least one event type is required']);
+  if (typeof uri !== 'string' || !/^https?:\/\/[^\s]+$/.test(uri))
+    throw oktaError('E0000001', 'channel', ['channel.config.uri: must be an http(s) URL']);
   const headers = Array.isArray(config['headers'])
     ? (config['headers'] as unknown[]).flatMap((h) => {
         const { key, value } = (h ?? {}) as { key?: unknown; value?: unknown };
@@ -50,7 +63,10 @@ function parseHookBody(ctx: Ctx): Pick<EventHookRec, 'name' | 'url' | 'events' |
       })
     : [];
   const scheme = config['authScheme'] as { key?: unknown; value?: unknown } | undefined;
-  const authHeader = scheme && typeof scheme.key === 'string' && typeof scheme.value === 'string' ? { key: scheme.key, value: scheme.value } : undefined;
+  const authHeader =
+    scheme && typeof scheme.key === 'string' && typeof scheme.value === 'string'
+      ? { key: scheme.key, value: scheme.value }
+      : undefined;
   return { name, url: uri, events: events as string[], headers, ...(authHeader ? { authHeader } : {}) };
 }
 
@@ -60,7 +76,14 @@ function hookTarget(h: EventHookRec) {
 
 function createEventHook(ctx: Ctx): Reply {
   const t = new Date().toISOString();
-  const hook: EventHookRec = { id: newId(ID_PREFIX.hook), ...parseHookBody(ctx), status: 'ACTIVE', verificationStatus: 'UNVERIFIED', created: t, lastUpdated: t };
+  const hook: EventHookRec = {
+    id: newId(ID_PREFIX.hook),
+    ...parseHookBody(ctx),
+    status: 'ACTIVE',
+    verificationStatus: 'UNVERIFIED',
+    created: t,
+    lastUpdated: t,
+  };
   ctx.org.eventHooks.set(hook.id, hook);
   ctx.record('event_hook.created', [hookTarget(hook)]);
   return { status: 200, body: renderHook(hook, ctx.baseUrl) };
@@ -110,17 +133,21 @@ async function withOneRetry(attempt: () => Promise<Response>): Promise<Response 
 async function verifyEventHook(ctx: Ctx): Promise<Reply> {
   const hook = requireHook(ctx);
   const challenge = randomUUID();
-  const res = await withOneRetry(() => fetch(hook.url, {
-    method: 'GET', headers: { ...hookHeaders(hook), 'x-okta-verification-challenge': challenge, accept: 'application/json' },
-    signal: AbortSignal.timeout(HOOK_TIMEOUT_MS),
-  }));
+  const res = await withOneRetry(() =>
+    fetch(hook.url, {
+      method: 'GET',
+      headers: { ...hookHeaders(hook), 'x-okta-verification-challenge': challenge, accept: 'application/json' },
+      signal: AbortSignal.timeout(HOOK_TIMEOUT_MS),
+    }),
+  );
   let answered: unknown;
   try {
     answered = res && res.status === 200 ? ((await res.json()) as { verification?: unknown }).verification : undefined;
   } catch {
     answered = undefined;
   }
-  if (answered !== challenge) throw oktaError('E0000001', 'verification', ['Verification of the event hook endpoint failed']);
+  if (answered !== challenge)
+    throw oktaError('E0000001', 'verification', ['Verification of the event hook endpoint failed']);
   hook.verificationStatus = 'VERIFIED';
   hook.lastUpdated = new Date().toISOString();
   ctx.record('event_hook.verified', [hookTarget(hook)]);
@@ -140,11 +167,15 @@ function deleteEventHook(ctx: Ctx): Reply {
 export class EventHookDelivery {
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly currentOrg: () => OktaOrg, private readonly baseUrl: () => string) {}
+  constructor(
+    private readonly currentOrg: () => OktaOrg,
+    private readonly baseUrl: () => string,
+  ) {}
 
   deliver(event: LogEvent): void {
     for (const hook of this.currentOrg().eventHooks.values()) {
-      if (hook.status !== 'ACTIVE' || hook.verificationStatus !== 'VERIFIED' || !hook.events.includes(event.eventType)) continue;
+      if (hook.status !== 'ACTIVE' || hook.verificationStatus !== 'VERIFIED' || !hook.events.includes(event.eventType))
+        continue;
       const p = this.post(hook, event).finally(() => this.inFlight.delete(p));
       this.inFlight.add(p);
     }
@@ -157,15 +188,23 @@ export class EventHookDelivery {
 
   private async post(hook: EventHookRec, event: LogEvent): Promise<void> {
     const body = JSON.stringify({
-      eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1',
-      source: `${this.baseUrl()}/api/v1/eventHooks/${hook.id}`, eventId: randomUUID(), eventTime: new Date().toISOString(),
-      contentType: 'application/json', data: { events: [event] },
+      eventType: 'com.okta.event_hook',
+      eventTypeVersion: '1.0',
+      cloudEventsVersion: '0.1',
+      source: `${this.baseUrl()}/api/v1/eventHooks/${hook.id}`,
+      eventId: randomUUID(),
+      eventTime: new Date().toISOString(),
+      contentType: 'application/json',
+      data: { events: [event] },
     });
-    const res = await withOneRetry(() => fetch(hook.url, {
-      method: 'POST', body,
-      headers: { ...hookHeaders(hook), accept: 'application/json', 'content-type': 'application/json' },
-      signal: AbortSignal.timeout(HOOK_TIMEOUT_MS),
-    }));
+    const res = await withOneRetry(() =>
+      fetch(hook.url, {
+        method: 'POST',
+        body,
+        headers: { ...hookHeaders(hook), accept: 'application/json', 'content-type': 'application/json' },
+        signal: AbortSignal.timeout(HOOK_TIMEOUT_MS),
+      }),
+    );
     await res?.body?.cancel();
   }
 }
@@ -173,9 +212,15 @@ export class EventHookDelivery {
 export function registerEventHookRoutes(router: Router): void {
   const one = '/api/v1/eventHooks/:eventHookId';
   router
-    .add('GET', '/api/v1/eventHooks', 'okta.eventHooks.read', (ctx) => ({ status: 200, body: [...ctx.org.eventHooks.values()].map((h) => renderHook(h, ctx.baseUrl)) }))
+    .add('GET', '/api/v1/eventHooks', 'okta.eventHooks.read', (ctx) => ({
+      status: 200,
+      body: [...ctx.org.eventHooks.values()].map((h) => renderHook(h, ctx.baseUrl)),
+    }))
     .add('POST', '/api/v1/eventHooks', 'okta.eventHooks.manage', createEventHook)
-    .add('GET', one, 'okta.eventHooks.read', (ctx) => ({ status: 200, body: renderHook(requireHook(ctx), ctx.baseUrl) }))
+    .add('GET', one, 'okta.eventHooks.read', (ctx) => ({
+      status: 200,
+      body: renderHook(requireHook(ctx), ctx.baseUrl),
+    }))
     .add('PUT', one, 'okta.eventHooks.manage', replaceEventHook)
     .add('DELETE', one, 'okta.eventHooks.manage', deleteEventHook)
     .add('POST', `${one}/lifecycle/activate`, 'okta.eventHooks.manage', setHookStatus('ACTIVE'))

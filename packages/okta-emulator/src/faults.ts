@@ -3,19 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Fault } from './types';
 
-export const faultSchema = z.object({
-  route: z.string().min(1),
-  method: z.string().min(1).optional(),
-  status: z.number().int().min(100).max(599).optional(),
-  errorCode: z.string().min(1).optional(),
-  errorSummary: z.string().optional(),
-  resetAfterS: z.number().min(0).optional(),
-  connectionReset: z.boolean().optional(),
-  latencyMs: z.number().min(0).max(600_000).optional(),
-  probability: z.number().min(0).max(1).optional(),
-  count: z.number().int().min(1).optional(),
-  forMs: z.number().min(0).optional(),
-}).strict();
+export const faultSchema = z
+  .object({
+    route: z.string().min(1),
+    method: z.string().min(1).optional(),
+    status: z.number().int().min(100).max(599).optional(),
+    errorCode: z.string().min(1).optional(),
+    errorSummary: z.string().optional(),
+    resetAfterS: z.number().min(0).optional(),
+    connectionReset: z.boolean().optional(),
+    latencyMs: z.number().min(0).max(600_000).optional(),
+    probability: z.number().min(0).max(1).optional(),
+    count: z.number().int().min(1).optional(),
+    forMs: z.number().min(0).optional(),
+  })
+  .strict();
 
 export type StoredFault = Fault & { id: string; hits: number; addedAt: number };
 
@@ -25,7 +27,10 @@ type Compiled = { fault: StoredFault; pattern: RegExp };
 export type FaultOutcome = { latencyMs: number; answer?: StoredFault };
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const escaped = glob
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -60,7 +65,11 @@ export class FaultStore {
   match(method: string, path: string, now = Date.now()): FaultOutcome | undefined {
     if (this.faults.length === 0) return undefined;
     let outcome: FaultOutcome | undefined;
-    this.faults = this.faults.filter(({ fault }) => (fault.count === undefined || fault.hits < fault.count) && (fault.forMs === undefined || now - fault.addedAt < fault.forMs));
+    this.faults = this.faults.filter(
+      ({ fault }) =>
+        (fault.count === undefined || fault.hits < fault.count) &&
+        (fault.forMs === undefined || now - fault.addedAt < fault.forMs),
+    );
     for (const { fault, pattern } of this.faults) {
       if (fault.method && fault.method.toUpperCase() !== method) continue;
       if (!pattern.test(path)) continue;

@@ -11,8 +11,16 @@ function clientName(ctx: Ctx, clientId: string): string {
 function renderGrant(g: GrantRec, user: UserRec, base: string): Record<string, unknown> {
   const self = `${base}/api/v1/users/${user.id}/grants/${g.id}`;
   return {
-    id: g.id, status: 'ACTIVE', clientId: g.clientId, userId: user.id, scopeId: g.scopeId, issuer: base,
-    source: 'END_USER', created: g.created, createdBy: { id: user.id, type: 'User' }, lastUpdated: g.created,
+    id: g.id,
+    status: 'ACTIVE',
+    clientId: g.clientId,
+    userId: user.id,
+    scopeId: g.scopeId,
+    issuer: base,
+    source: 'END_USER',
+    created: g.created,
+    createdBy: { id: user.id, type: 'User' },
+    lastUpdated: g.created,
     _links: {
       self: { href: self, hints: { allow: ['GET', 'DELETE'] } },
       revoke: { href: self, hints: { allow: ['DELETE'] } },
@@ -26,9 +34,15 @@ function renderGrant(g: GrantRec, user: UserRec, base: string): Record<string, u
 function renderToken(r: RefreshTokenRec, user: UserRec, base: string): Record<string, unknown> {
   const self = `${base}/api/v1/users/${user.id}/clients/${r.clientId}/tokens/${r.id}`;
   return {
-    id: r.id, status: 'ACTIVE', created: r.created, lastUpdated: r.created,
+    id: r.id,
+    status: 'ACTIVE',
+    created: r.created,
+    lastUpdated: r.created,
     expiresAt: new Date(Date.parse(r.created) + 90 * 24 * 3600 * 1000).toISOString(),
-    issuer: base, clientId: r.clientId, userId: user.id, scopes: ['openid', 'offline_access'],
+    issuer: base,
+    clientId: r.clientId,
+    userId: user.id,
+    scopes: ['openid', 'offline_access'],
     _links: {
       self: { href: self, hints: { allow: ['GET', 'DELETE'] } },
       revoke: { href: self, hints: { allow: ['DELETE'] } },
@@ -42,7 +56,13 @@ function listUserGrants(ctx: Ctx): Reply {
   const user = requireUser(ctx);
   const scopeId = ctx.query.get('scopeId');
   const grants = user.grants.filter((g) => !scopeId || g.scopeId === scopeId);
-  return page(ctx, grants, (g) => g.id, limitParam(ctx, 20, 200), (g) => renderGrant(g, user, ctx.baseUrl));
+  return page(
+    ctx,
+    grants,
+    (g) => g.id,
+    limitParam(ctx, 20, 200),
+    (g) => renderGrant(g, user, ctx.baseUrl),
+  );
 }
 
 function getUserGrant(ctx: Ctx): Reply {
@@ -55,14 +75,22 @@ function getUserGrant(ctx: Ctx): Reply {
 function revokeGrants(ctx: Ctx, user: UserRec, keep: (g: GrantRec) => boolean): Reply {
   const revoked = user.grants.filter((g) => !keep(g));
   user.grants = user.grants.filter(keep);
-  for (const g of revoked) ctx.record('app.oauth2.as.consent.revoke', [userTarget(user), { id: g.id, type: 'OAuth2ScopeConsentGrant', alternateId: g.scopeId, displayName: g.clientId }]);
+  for (const g of revoked)
+    ctx.record('app.oauth2.as.consent.revoke', [
+      userTarget(user),
+      { id: g.id, type: 'OAuth2ScopeConsentGrant', alternateId: g.scopeId, displayName: g.clientId },
+    ]);
   return { status: 204 };
 }
 
 function revokeTokens(ctx: Ctx, user: UserRec, keep: (r: RefreshTokenRec) => boolean): Reply {
   const revoked = user.refreshTokens.filter((r) => !keep(r));
   user.refreshTokens = user.refreshTokens.filter(keep);
-  for (const r of revoked) ctx.record('app.oauth2.token.revoke', [userTarget(user), { id: r.id, type: 'RefreshToken', alternateId: r.clientId, displayName: r.clientId }]);
+  for (const r of revoked)
+    ctx.record('app.oauth2.token.revoke', [
+      userTarget(user),
+      { id: r.id, type: 'RefreshToken', alternateId: r.clientId, displayName: r.clientId },
+    ]);
   return { status: 204 };
 }
 
@@ -74,7 +102,8 @@ function listUserClients(ctx: Ctx): Reply {
   return {
     status: 200,
     body: ids.map((clientId) => ({
-      client_id: clientId, client_name: clientName(ctx, clientId),
+      client_id: clientId,
+      client_name: clientName(ctx, clientId),
       _links: {
         grants: { href: `${base}/api/v1/users/${user.id}/clients/${clientId}/grants` },
         tokens: { href: `${base}/api/v1/users/${user.id}/clients/${clientId}/tokens` },
@@ -87,36 +116,58 @@ export function registerGrantRoutes(router: Router): void {
   const client = '/api/v1/users/:userId/clients/:clientId';
   router
     .add('GET', '/api/v1/users/:userId/grants', 'okta.users.read', listUserGrants)
-    .add('DELETE', '/api/v1/users/:userId/grants', 'okta.users.manage', (ctx) => revokeGrants(ctx, requireUser(ctx), () => false))
+    .add('DELETE', '/api/v1/users/:userId/grants', 'okta.users.manage', (ctx) =>
+      revokeGrants(ctx, requireUser(ctx), () => false),
+    )
     .add('GET', '/api/v1/users/:userId/grants/:grantId', 'okta.users.read', getUserGrant)
     .add('DELETE', '/api/v1/users/:userId/grants/:grantId', 'okta.users.manage', (ctx) => {
       const user = requireUser(ctx);
-      if (!user.grants.some((g) => g.id === ctx.params['grantId'])) throw notFound(ctx.params['grantId'] ?? '', 'OAuth2ScopeConsentGrant');
+      if (!user.grants.some((g) => g.id === ctx.params['grantId']))
+        throw notFound(ctx.params['grantId'] ?? '', 'OAuth2ScopeConsentGrant');
       return revokeGrants(ctx, user, (g) => g.id !== ctx.params['grantId']);
     })
     .add('GET', '/api/v1/users/:userId/clients', 'okta.users.read', listUserClients)
     .add('GET', `${client}/grants`, 'okta.users.read', (ctx) => {
       const user = requireUser(ctx);
       const grants = user.grants.filter((g) => g.clientId === ctx.params['clientId']);
-      return page(ctx, grants, (g) => g.id, limitParam(ctx, 20, 200), (g) => renderGrant(g, user, ctx.baseUrl));
+      return page(
+        ctx,
+        grants,
+        (g) => g.id,
+        limitParam(ctx, 20, 200),
+        (g) => renderGrant(g, user, ctx.baseUrl),
+      );
     })
-    .add('DELETE', `${client}/grants`, 'okta.users.manage', (ctx) => revokeGrants(ctx, requireUser(ctx), (g) => g.clientId !== ctx.params['clientId']))
+    .add('DELETE', `${client}/grants`, 'okta.users.manage', (ctx) =>
+      revokeGrants(ctx, requireUser(ctx), (g) => g.clientId !== ctx.params['clientId']),
+    )
     .add('GET', `${client}/tokens`, 'okta.users.read', (ctx) => {
       const user = requireUser(ctx);
       const tokens = user.refreshTokens.filter((r) => r.clientId === ctx.params['clientId']);
-      return page(ctx, tokens, (r) => r.id, limitParam(ctx, 20, 200), (r) => renderToken(r, user, ctx.baseUrl));
+      return page(
+        ctx,
+        tokens,
+        (r) => r.id,
+        limitParam(ctx, 20, 200),
+        (r) => renderToken(r, user, ctx.baseUrl),
+      );
     })
-    .add('DELETE', `${client}/tokens`, 'okta.users.manage', (ctx) => revokeTokens(ctx, requireUser(ctx), (r) => r.clientId !== ctx.params['clientId']))
+    .add('DELETE', `${client}/tokens`, 'okta.users.manage', (ctx) =>
+      revokeTokens(ctx, requireUser(ctx), (r) => r.clientId !== ctx.params['clientId']),
+    )
     .add('GET', `${client}/tokens/:tokenId`, 'okta.users.read', (ctx) => {
       const user = requireUser(ctx);
-      const token = user.refreshTokens.find((r) => r.id === ctx.params['tokenId'] && r.clientId === ctx.params['clientId']);
+      const token = user.refreshTokens.find(
+        (r) => r.id === ctx.params['tokenId'] && r.clientId === ctx.params['clientId'],
+      );
       if (!token) throw notFound(ctx.params['tokenId'] ?? '', 'OAuth2RefreshToken');
       return { status: 200, body: renderToken(token, user, ctx.baseUrl) };
     })
     .add('DELETE', `${client}/tokens/:tokenId`, 'okta.users.manage', (ctx) => {
       const user = requireUser(ctx);
       const id = ctx.params['tokenId'];
-      if (!user.refreshTokens.some((r) => r.id === id && r.clientId === ctx.params['clientId'])) throw notFound(id ?? '', 'OAuth2RefreshToken');
+      if (!user.refreshTokens.some((r) => r.id === id && r.clientId === ctx.params['clientId']))
+        throw notFound(id ?? '', 'OAuth2RefreshToken');
       return revokeTokens(ctx, user, (r) => r.id !== id);
     });
 }

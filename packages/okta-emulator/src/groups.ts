@@ -6,7 +6,12 @@ import { limitParam, page, requireObjectBody, type Ctx, type Reply, type Router 
 import { dotted, parseExpression } from './search-expressions';
 import { renderUser, requireUser, userTarget } from './users';
 
-const SYSTEM_PRINCIPAL = { id: '0oaSystemPrincipal01', type: 'SystemPrincipal', alternateId: 'system@okta.com', displayName: 'Okta System' };
+const SYSTEM_PRINCIPAL = {
+  id: '0oaSystemPrincipal01',
+  type: 'SystemPrincipal',
+  alternateId: 'system@okta.com',
+  displayName: 'Okta System',
+};
 
 function requireGroup(ctx: Ctx): GroupRec {
   const id = ctx.params['groupId'] ?? '';
@@ -22,22 +27,38 @@ export function groupTarget(g: GroupRec): LogTarget {
 export function renderGroup(g: GroupRec, base: string): Record<string, unknown> {
   const self = `${base}/api/v1/groups/${g.id}`;
   return {
-    id: g.id, created: g.created, lastUpdated: g.lastUpdated, lastMembershipUpdated: g.lastMembershipUpdated,
+    id: g.id,
+    created: g.created,
+    lastUpdated: g.lastUpdated,
+    lastMembershipUpdated: g.lastMembershipUpdated,
     objectClass: [g.type === 'APP_GROUP' ? 'okta:windows_security_principal' : 'okta:user_group'],
     type: g.type,
     profile: { name: g.name, description: g.description ?? '' },
     _links: {
       logo: [{ name: 'medium', href: `${base}/assets/img/logos/groups/okta-medium.png`, type: 'image/png' }],
-      users: { href: `${self}/users` }, apps: { href: `${self}/apps` },
+      users: { href: `${self}/users` },
+      apps: { href: `${self}/apps` },
     },
   };
 }
 
 function groupAttr(g: GroupRec, attr: string): unknown {
   switch (attr) {
-    case 'profile.name': return g.name;
-    case 'profile.description': return g.description;
-    default: return dotted({ id: g.id, type: g.type, created: g.created, lastUpdated: g.lastUpdated, lastMembershipUpdated: g.lastMembershipUpdated }, attr);
+    case 'profile.name':
+      return g.name;
+    case 'profile.description':
+      return g.description;
+    default:
+      return dotted(
+        {
+          id: g.id,
+          type: g.type,
+          created: g.created,
+          lastUpdated: g.lastUpdated,
+          lastMembershipUpdated: g.lastMembershipUpdated,
+        },
+        attr,
+      );
   }
 }
 
@@ -53,18 +74,35 @@ function listGroups(ctx: Ctx): Reply {
   const q = ctx.query.get('q')?.toLowerCase();
   if (q) preds.push((g) => g.name.toLowerCase().startsWith(q));
   const groups = [...ctx.org.groups.values()].filter((g) => preds.every((p) => p(g)));
-  return page(ctx, groups, (g) => g.id, limit, (g) => renderGroup(g, ctx.baseUrl));
+  return page(
+    ctx,
+    groups,
+    (g) => g.id,
+    limit,
+    (g) => renderGroup(g, ctx.baseUrl),
+  );
 }
 
 function createGroup(ctx: Ctx): Reply {
   const body = requireObjectBody(ctx);
   const profile = body['profile'] as Record<string, unknown> | undefined;
   const name = profile && typeof profile === 'object' ? profile['name'] : undefined;
-  if (typeof name !== 'string' || name.trim() === '') throw oktaError('E0000001', 'name', ['name: The field cannot be left blank']);
+  if (typeof name !== 'string' || name.trim() === '')
+    throw oktaError('E0000001', 'name', ['name: The field cannot be left blank']);
   if (name.length > 255) throw oktaError('E0000001', 'name', ['name: The field is too long']);
   const description = typeof profile?.['description'] === 'string' ? profile['description'] : null;
   const t = new Date().toISOString();
-  const g: GroupRec = { id: newId(ID_PREFIX.group), name, description, type: 'OKTA_GROUP', apps: new Set(), members: new Set(), created: t, lastUpdated: t, lastMembershipUpdated: t };
+  const g: GroupRec = {
+    id: newId(ID_PREFIX.group),
+    name,
+    description,
+    type: 'OKTA_GROUP',
+    apps: new Set(),
+    members: new Set(),
+    created: t,
+    lastUpdated: t,
+    lastMembershipUpdated: t,
+  };
   ctx.org.groups.set(g.id, g);
   ctx.record('group.lifecycle.create', [groupTarget(g)]);
   return { status: 200, body: renderGroup(g, ctx.baseUrl) };
@@ -87,7 +125,13 @@ function listGroupUsers(ctx: Ctx): Reply {
   const g = requireGroup(ctx);
   const limit = limitParam(ctx, 1000, 10000);
   const members = [...g.members].flatMap((id) => ctx.org.users.get(id) ?? []);
-  return page(ctx, members, (u) => u.id, limit, (u) => renderUser(u, ctx.baseUrl, false));
+  return page(
+    ctx,
+    members,
+    (u) => u.id,
+    limit,
+    (u) => renderUser(u, ctx.baseUrl, false),
+  );
 }
 
 function listUserGroups(ctx: Ctx): Reply {
@@ -127,7 +171,12 @@ function unassignUserFromGroup(ctx: Ctx): Reply {
   if (g.rule && !g.rule.excludedUserIds.includes(user.id)) {
     g.rule.excludedUserIds.push(user.id);
     g.rule.lastUpdated = g.lastMembershipUpdated;
-    ctx.record('group.user_membership.rule.add_exclusion', [userTarget(user), groupTarget(g)], undefined, SYSTEM_PRINCIPAL);
+    ctx.record(
+      'group.user_membership.rule.add_exclusion',
+      [userTarget(user), groupTarget(g)],
+      undefined,
+      SYSTEM_PRINCIPAL,
+    );
   }
   ctx.record('group.user_membership.remove', [userTarget(user), groupTarget(g)]);
   return { status: 204 };
@@ -137,7 +186,12 @@ type RuleOf = { group: GroupRec; rule: NonNullable<GroupRec['rule']> };
 
 function renderRule({ group, rule }: RuleOf): Record<string, unknown> {
   return {
-    id: rule.id, type: 'group_rule', name: rule.name, status: 'ACTIVE', created: rule.created, lastUpdated: rule.lastUpdated,
+    id: rule.id,
+    type: 'group_rule',
+    name: rule.name,
+    status: 'ACTIVE',
+    created: rule.created,
+    lastUpdated: rule.lastUpdated,
     allGroupsValid: true,
     conditions: {
       people: { users: { exclude: [...rule.excludedUserIds] }, groups: { exclude: [] } },

@@ -40,7 +40,8 @@ function reactivate(ctx: Ctx): Reply {
 
 function suspend(ctx: Ctx): Reply {
   const user = requireUser(ctx);
-  if (user.status !== 'ACTIVE') throw oktaError('E0000001', 'status', [`status: Cannot suspend a user that is not active (status ${user.status})`]);
+  if (user.status !== 'ACTIVE')
+    throw oktaError('E0000001', 'status', [`status: Cannot suspend a user that is not active (status ${user.status})`]);
   setStatus(user, 'SUSPENDED');
   // Suspending also clears the user's sessions.
   user.sessions = 0;
@@ -50,7 +51,10 @@ function suspend(ctx: Ctx): Reply {
 
 function unsuspend(ctx: Ctx): Reply {
   const user = requireUser(ctx);
-  if (user.status !== 'SUSPENDED') throw oktaError('E0000001', 'status', [`status: Cannot unsuspend a user that is not suspended (status ${user.status})`]);
+  if (user.status !== 'SUSPENDED')
+    throw oktaError('E0000001', 'status', [
+      `status: Cannot unsuspend a user that is not suspended (status ${user.status})`,
+    ]);
   setStatus(user, 'ACTIVE');
   ctx.record('user.lifecycle.unsuspend', [userTarget(user)]);
   return { status: 200 };

@@ -5,14 +5,31 @@ import { limitParam, nextUrl, selfUrl, type Ctx, type Reply, type Router } from 
 import { dotted, parseExpression } from './search-expressions';
 
 export type LogActor = { id: string; type: string; alternateId: string; displayName: string };
-export type LogTarget = { id: string; type: string; alternateId: string; displayName: string; detailEntry?: Record<string, unknown> };
+export type LogTarget = {
+  id: string;
+  type: string;
+  alternateId: string;
+  displayName: string;
+  detailEntry?: Record<string, unknown>;
+};
 
 export type LogEvent = {
-  uuid: string; published: string; eventType: string; version: '0'; displayMessage: string;
-  severity: 'INFO' | 'WARN'; legacyEventType?: string;
-  actor: LogActor; outcome: { result: 'SUCCESS' };
+  uuid: string;
+  published: string;
+  eventType: string;
+  version: '0';
+  displayMessage: string;
+  severity: 'INFO' | 'WARN';
+  legacyEventType?: string;
+  actor: LogActor;
+  outcome: { result: 'SUCCESS' };
   target: LogTarget[];
-  client: { userAgent: { rawUserAgent: string; os: string; browser: string }; zone: string; device: string; ipAddress: string };
+  client: {
+    userAgent: { rawUserAgent: string; os: string; browser: string };
+    zone: string;
+    device: string;
+    ipAddress: string;
+  };
   request: { ipChain: Array<{ ip: string; version: string }> };
   debugContext: { debugData: { requestUri: string; requestId: string } };
   transaction: { type: 'WEB'; id: string; detail: Record<string, never> };
@@ -41,7 +58,10 @@ const EVENT_INFO: Record<string, [string, string | null]> = {
   'group.user_membership.remove': ['Remove user from group membership', 'core.user_group_member.user_remove'],
   'group.user_membership.rule.add_exclusion': ['Add user to group rule exclusion list', null],
   'application.user_membership.add': ['Add user to application membership', 'app.generic.provision.assign_user_to_app'],
-  'application.user_membership.remove': ['Remove user from application membership', 'app.generic.unprovision.user_removed'],
+  'application.user_membership.remove': [
+    'Remove user from application membership',
+    'app.generic.unprovision.user_removed',
+  ],
   'app.oauth2.as.consent.revoke': ['Revoke consent grant', null],
   'app.oauth2.token.revoke': ['Revoke OAuth 2.0 token', null],
   'device.lifecycle.activate': ['Activate device', null],
@@ -75,14 +95,31 @@ export class SystemLog {
     this.events = [];
   }
 
-  append(eventType: string, actor: LogActor, target: LogTarget[], requestUri: string, displayMessage?: string): LogEvent {
+  append(
+    eventType: string,
+    actor: LogActor,
+    target: LogTarget[],
+    requestUri: string,
+    displayMessage?: string,
+  ): LogEvent {
     const [message, legacy] = EVENT_INFO[eventType] ?? [eventType, null];
     const event: LogEvent = {
-      uuid: randomUUID(), published: new Date().toISOString(), eventType, version: '0',
-      displayMessage: displayMessage ?? message, severity: 'INFO', ...(legacy ? { legacyEventType: legacy } : {}),
-      actor, outcome: { result: 'SUCCESS' },
+      uuid: randomUUID(),
+      published: new Date().toISOString(),
+      eventType,
+      version: '0',
+      displayMessage: displayMessage ?? message,
+      severity: 'INFO',
+      ...(legacy ? { legacyEventType: legacy } : {}),
+      actor,
+      outcome: { result: 'SUCCESS' },
       target: target.map((t) => ({ ...t })),
-      client: { userAgent: { rawUserAgent: 'okta-emulator', os: 'Unknown', browser: 'UNKNOWN' }, zone: 'null', device: 'Unknown', ipAddress: '127.0.0.1' },
+      client: {
+        userAgent: { rawUserAgent: 'okta-emulator', os: 'Unknown', browser: 'UNKNOWN' },
+        zone: 'null',
+        device: 'Unknown',
+        ipAddress: '127.0.0.1',
+      },
       request: { ipChain: [{ ip: '127.0.0.1', version: 'V4' }] },
       debugContext: { debugData: { requestUri, requestId: randomUUID() } },
       transaction: { type: 'WEB', id: randomUUID(), detail: {} },

@@ -20,15 +20,21 @@ function options(): OktaEmulatorOptions {
   });
   const port = Number(values.port);
   const timeScale = Number(values['time-scale']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got ${values.port}`);
   if (!(timeScale > 0)) throw new Error(`--time-scale must be a positive number, got ${values['time-scale']}`);
   const rl = values['rate-limits'];
-  const rateLimits = rl === 'workforce' || rl === 'unlimited' ? rl : (JSON.parse(readFileSync(rl, 'utf8')) as RateLimitTable);
+  const rateLimits =
+    rl === 'workforce' || rl === 'unlimited' ? rl : (JSON.parse(readFileSync(rl, 'utf8')) as RateLimitTable);
   let seed: Org | undefined;
   if (values.seed) seed = JSON.parse(readFileSync(values.seed, 'utf8')) as Org;
   else if (values.sample) seed = generateSampleOrg({ users: Number(values.sample) });
   return {
-    port, host: values.host, rateLimits, timeScale, token: values.token,
+    port,
+    host: values.host,
+    rateLimits,
+    timeScale,
+    token: values.token,
     ...(seed ? { seed } : {}),
     ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
   };
@@ -38,10 +44,13 @@ async function run(): Promise<void> {
   const emulator = await startOktaEmulator(options());
   process.stdout.write(`Okta emulator listening on ${emulator.url}\n`);
   const stop = (): void => {
-    emulator.close().then(() => process.exit(0), (err: unknown) => {
-      process.stderr.write(`okta-emulator: ${String(err)}\n`);
-      process.exit(1);
-    });
+    emulator.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`okta-emulator: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -14,15 +14,39 @@ export function newId(prefix: string): string {
 }
 
 export const ID_PREFIX = {
-  user: '00u', group: '00g', app: '0oa', device: 'guo', rule: '0pr', hook: 'who', grant: 'oag',
-  refreshToken: 'oar', userType: 'oty', factor: { sms: 'mbl', call: 'clf', email: 'emf', push: 'opf', 'token:software:totp': 'ost', webauthn: 'fwf', question: 'ufs', default: 'fac' },
+  user: '00u',
+  group: '00g',
+  app: '0oa',
+  device: 'guo',
+  rule: '0pr',
+  hook: 'who',
+  grant: 'oag',
+  refreshToken: 'oar',
+  userType: 'oty',
+  factor: {
+    sms: 'mbl',
+    call: 'clf',
+    email: 'emf',
+    push: 'opf',
+    'token:software:totp': 'ost',
+    webauthn: 'fwf',
+    question: 'ufs',
+    default: 'fac',
+  },
 } as const;
 
 export function factorIdPrefix(factorType: string): string {
   return (ID_PREFIX.factor as Record<string, string>)[factorType] ?? ID_PREFIX.factor.default;
 }
 
-export type FactorRec = { id: string; factorType: string; provider: string; status: string; created: string; lastUpdated: string };
+export type FactorRec = {
+  id: string;
+  factorType: string;
+  provider: string;
+  status: string;
+  created: string;
+  lastUpdated: string;
+};
 export type GrantRec = { id: string; clientId: string; scopeId: string; created: string };
 export type RefreshTokenRec = { id: string; clientId: string; created: string };
 
@@ -32,8 +56,12 @@ export type UserRec = {
   transitioningToStatus?: 'ACTIVE' | 'DEPROVISIONED' | 'PROVISIONED';
   profile: { login: string; [k: string]: unknown };
   hasPassword: boolean;
-  created: string; activated: string | null; statusChanged: string | null; lastLogin: string | null;
-  lastUpdated: string; passwordChanged: string | null;
+  created: string;
+  activated: string | null;
+  statusChanged: string | null;
+  lastLogin: string | null;
+  lastUpdated: string;
+  passwordChanged: string | null;
   groups: Set<string>;
   directApps: Set<string>;
   factors: FactorRec[];
@@ -44,62 +72,133 @@ export type UserRec = {
 };
 
 export type GroupRec = {
-  id: string; name: string; description: string | null; type: GroupType;
-  apps: Set<string>; members: Set<string>;
+  id: string;
+  name: string;
+  description: string | null;
+  type: GroupType;
+  apps: Set<string>;
+  members: Set<string>;
   rule?: { id: string; name: string; excludedUserIds: string[]; created: string; lastUpdated: string };
-  created: string; lastUpdated: string; lastMembershipUpdated: string;
+  created: string;
+  lastUpdated: string;
+  lastMembershipUpdated: string;
 };
 
 export type AppRec = { id: string; label: string; name: string; created: string; directUsers: Set<string> };
 
 export type DeviceRec = {
-  id: string; displayName: string; platform: string; status: DeviceStatus;
-  users: string[]; created: string; lastUpdated: string;
+  id: string;
+  displayName: string;
+  platform: string;
+  status: DeviceStatus;
+  users: string[];
+  created: string;
+  lastUpdated: string;
 };
 
 export type ServiceAppRec = { clientId: string; publicJwk: object; scopes: string[] };
 
 export type EventHookRec = {
-  id: string; name: string; url: string; authHeader?: { key: string; value: string };
+  id: string;
+  name: string;
+  url: string;
+  authHeader?: { key: string; value: string };
   headers: Array<{ key: string; value: string }>;
-  events: string[]; status: 'ACTIVE' | 'INACTIVE'; verificationStatus: 'VERIFIED' | 'UNVERIFIED';
-  created: string; lastUpdated: string;
+  events: string[];
+  status: 'ACTIVE' | 'INACTIVE';
+  verificationStatus: 'VERIFIED' | 'UNVERIFIED';
+  created: string;
+  lastUpdated: string;
 };
 
-export const USER_STATUSES = ['STAGED', 'PROVISIONED', 'ACTIVE', 'RECOVERY', 'PASSWORD_EXPIRED', 'LOCKED_OUT', 'SUSPENDED', 'DEPROVISIONED'] as const;
+export const USER_STATUSES = [
+  'STAGED',
+  'PROVISIONED',
+  'ACTIVE',
+  'RECOVERY',
+  'PASSWORD_EXPIRED',
+  'LOCKED_OUT',
+  'SUSPENDED',
+  'DEPROVISIONED',
+] as const;
 
 const orgSchema = z.object({
-  groups: z.array(z.object({
-    id: z.string().min(1).optional(),
-    name: z.string().min(1),
-    type: z.enum(['OKTA_GROUP', 'APP_GROUP', 'BUILT_IN']),
-    apps: z.array(z.string()).optional(),
-    rule: z.object({ id: z.string().min(1).optional(), name: z.string().min(1), excludedUserIds: z.array(z.string()).optional() }).optional(),
-  })),
-  apps: z.array(z.object({ id: z.string().min(1).optional(), label: z.string().min(1), name: z.string().min(1).optional() })),
-  serviceApps: z.array(z.object({ clientId: z.string().min(1), publicJwk: z.record(z.string(), z.unknown()), scopes: z.array(z.string()) })).optional(),
-  eventHooks: z.array(z.object({
-    id: z.string().min(1).optional(), name: z.string().min(1), url: z.string().url(),
-    authHeader: z.object({ key: z.string().min(1), value: z.string() }).optional(),
-    events: z.array(z.string()), status: z.enum(['ACTIVE', 'INACTIVE']).optional(),
-    verificationStatus: z.enum(['VERIFIED', 'UNVERIFIED']).optional(),
-  })).optional(),
-  users: z.array(z.object({
-    id: z.string().min(1).optional(),
-    login: z.string().min(1),
-    status: z.enum(USER_STATUSES),
-    profile: z.record(z.string(), z.unknown()).optional(),
-    groups: z.array(z.string()).optional(),
-    apps: z.array(z.object({ app: z.string(), scope: z.enum(['USER', 'GROUP']) })).optional(),
-    factors: z.array(z.object({ id: z.string().min(1).optional(), factorType: z.string().min(1), provider: z.string().optional(), status: z.string().optional() })).optional(),
-    sessions: z.number().int().min(0).optional(),
-    grants: z.array(z.object({ id: z.string().min(1).optional(), clientId: z.string().min(1), scopeId: z.string().optional() })).optional(),
-    refreshTokens: z.array(z.object({ id: z.string().min(1).optional(), clientId: z.string().min(1) })).optional(),
-  })),
-  devices: z.array(z.object({
-    id: z.string().min(1).optional(), displayName: z.string().min(1), platform: z.string().min(1),
-    status: z.enum(['CREATED', 'ACTIVE', 'SUSPENDED', 'DEACTIVATED']), users: z.array(z.string()),
-  })),
+  groups: z.array(
+    z.object({
+      id: z.string().min(1).optional(),
+      name: z.string().min(1),
+      type: z.enum(['OKTA_GROUP', 'APP_GROUP', 'BUILT_IN']),
+      apps: z.array(z.string()).optional(),
+      rule: z
+        .object({
+          id: z.string().min(1).optional(),
+          name: z.string().min(1),
+          excludedUserIds: z.array(z.string()).optional(),
+        })
+        .optional(),
+    }),
+  ),
+  apps: z.array(
+    z.object({ id: z.string().min(1).optional(), label: z.string().min(1), name: z.string().min(1).optional() }),
+  ),
+  serviceApps: z
+    .array(
+      z.object({
+        clientId: z.string().min(1),
+        publicJwk: z.record(z.string(), z.unknown()),
+        scopes: z.array(z.string()),
+      }),
+    )
+    .optional(),
+  eventHooks: z
+    .array(
+      z.object({
+        id: z.string().min(1).optional(),
+        name: z.string().min(1),
+        url: z.string().url(),
+        authHeader: z.object({ key: z.string().min(1), value: z.string() }).optional(),
+        events: z.array(z.string()),
+        status: z.enum(['ACTIVE', 'INACTIVE']).optional(),
+        verificationStatus: z.enum(['VERIFIED', 'UNVERIFIED']).optional(),
+      }),
+    )
+    .optional(),
+  users: z.array(
+    z.object({
+      id: z.string().min(1).optional(),
+      login: z.string().min(1),
+      status: z.enum(USER_STATUSES),
+      profile: z.record(z.string(), z.unknown()).optional(),
+      groups: z.array(z.string()).optional(),
+      apps: z.array(z.object({ app: z.string(), scope: z.enum(['USER', 'GROUP']) })).optional(),
+      factors: z
+        .array(
+          z.object({
+            id: z.string().min(1).optional(),
+            factorType: z.string().min(1),
+            provider: z.string().optional(),
+            status: z.string().optional(),
+          }),
+        )
+        .optional(),
+      sessions: z.number().int().min(0).optional(),
+      grants: z
+        .array(
+          z.object({ id: z.string().min(1).optional(), clientId: z.string().min(1), scopeId: z.string().optional() }),
+        )
+        .optional(),
+      refreshTokens: z.array(z.object({ id: z.string().min(1).optional(), clientId: z.string().min(1) })).optional(),
+    }),
+  ),
+  devices: z.array(
+    z.object({
+      id: z.string().min(1).optional(),
+      displayName: z.string().min(1),
+      platform: z.string().min(1),
+      status: z.enum(['CREATED', 'ACTIVE', 'SUSPENDED', 'DEACTIVATED']),
+      users: z.array(z.string()),
+    }),
+  ),
 });
 
 export class SeedError extends Error {}
@@ -146,7 +245,13 @@ export class OktaOrg {
     const appByRef = new Map<string, string>();
     for (const a of seed.apps) {
       const id = takeId(a.id, ID_PREFIX.app, 'app');
-      org.apps.set(id, { id, label: a.label, name: a.name ?? a.label.toLowerCase().replace(/[^a-z0-9]+/g, '_'), created: t, directUsers: new Set() });
+      org.apps.set(id, {
+        id,
+        label: a.label,
+        name: a.name ?? a.label.toLowerCase().replace(/[^a-z0-9]+/g, '_'),
+        created: t,
+        directUsers: new Set(),
+      });
       appByRef.set(id, id);
       if (!appByRef.has(a.label)) appByRef.set(a.label, id);
     }
@@ -160,12 +265,25 @@ export class OktaOrg {
     for (const g of seed.groups) {
       const id = takeId(g.id, ID_PREFIX.group, 'group');
       const rec: GroupRec = {
-        id, name: g.name, description: null, type: g.type, apps: new Set((g.apps ?? []).map((a) => appRef(a, `group ${g.name}`))),
-        members: new Set(), created: t, lastUpdated: t, lastMembershipUpdated: t,
+        id,
+        name: g.name,
+        description: null,
+        type: g.type,
+        apps: new Set((g.apps ?? []).map((a) => appRef(a, `group ${g.name}`))),
+        members: new Set(),
+        created: t,
+        lastUpdated: t,
+        lastMembershipUpdated: t,
       };
       if (g.rule) {
         if (g.type !== 'OKTA_GROUP') throw new SeedError(`group ${g.name}: only OKTA_GROUP groups can be rule-managed`);
-        rec.rule = { id: takeId(g.rule.id, ID_PREFIX.rule, 'rule'), name: g.rule.name, excludedUserIds: [...(g.rule.excludedUserIds ?? [])], created: t, lastUpdated: t };
+        rec.rule = {
+          id: takeId(g.rule.id, ID_PREFIX.rule, 'rule'),
+          name: g.rule.name,
+          excludedUserIds: [...(g.rule.excludedUserIds ?? [])],
+          created: t,
+          lastUpdated: t,
+        };
       }
       org.groups.set(id, rec);
       groupByRef.set(id, id);
@@ -181,12 +299,29 @@ export class OktaOrg {
       const [first = local, last = ''] = local.split('.');
       const cap = (x: string) => x.charAt(0).toUpperCase() + x.slice(1);
       const user: UserRec = {
-        id, status: s.status,
-        profile: { firstName: cap(first), lastName: cap(last) || 'User', email: s.login.includes('@') ? s.login : `${s.login}@example.com`, ...(s.profile ?? {}), login: s.login },
+        id,
+        status: s.status,
+        profile: {
+          firstName: cap(first),
+          lastName: cap(last) || 'User',
+          email: s.login.includes('@') ? s.login : `${s.login}@example.com`,
+          ...(s.profile ?? {}),
+          login: s.login,
+        },
         hasPassword: s.status !== 'STAGED' && s.status !== 'PROVISIONED',
-        created: t, activated: s.status === 'STAGED' ? null : t, statusChanged: t, lastLogin: null, lastUpdated: t,
-        passwordChanged: null, groups: new Set(), directApps: new Set(), factors: [], sessions: s.sessions ?? 0,
-        grants: [], refreshTokens: [], devices: new Set(),
+        created: t,
+        activated: s.status === 'STAGED' ? null : t,
+        statusChanged: t,
+        lastLogin: null,
+        lastUpdated: t,
+        passwordChanged: null,
+        groups: new Set(),
+        directApps: new Set(),
+        factors: [],
+        sessions: s.sessions ?? 0,
+        grants: [],
+        refreshTokens: [],
+        devices: new Set(),
       };
       org.addUser(user);
       for (const ref of s.groups ?? []) {
@@ -200,10 +335,28 @@ export class OktaOrg {
         if (a.scope === 'USER') org.assignApp(user, appId);
       }
       for (const f of s.factors ?? []) {
-        user.factors.push({ id: takeId(f.id, factorIdPrefix(f.factorType), 'factor'), factorType: f.factorType, provider: f.provider ?? 'OKTA', status: f.status ?? 'ACTIVE', created: t, lastUpdated: t });
+        user.factors.push({
+          id: takeId(f.id, factorIdPrefix(f.factorType), 'factor'),
+          factorType: f.factorType,
+          provider: f.provider ?? 'OKTA',
+          status: f.status ?? 'ACTIVE',
+          created: t,
+          lastUpdated: t,
+        });
       }
-      for (const g of s.grants ?? []) user.grants.push({ id: takeId(g.id, ID_PREFIX.grant, 'grant'), clientId: g.clientId, scopeId: g.scopeId ?? 'okta.users.read.self', created: t });
-      for (const r of s.refreshTokens ?? []) user.refreshTokens.push({ id: takeId(r.id, ID_PREFIX.refreshToken, 'refresh token'), clientId: r.clientId, created: t });
+      for (const g of s.grants ?? [])
+        user.grants.push({
+          id: takeId(g.id, ID_PREFIX.grant, 'grant'),
+          clientId: g.clientId,
+          scopeId: g.scopeId ?? 'okta.users.read.self',
+          created: t,
+        });
+      for (const r of s.refreshTokens ?? [])
+        user.refreshTokens.push({
+          id: takeId(r.id, ID_PREFIX.refreshToken, 'refresh token'),
+          clientId: r.clientId,
+          created: t,
+        });
     }
 
     for (const d of seed.devices) {
@@ -214,15 +367,32 @@ export class OktaOrg {
         u.devices.add(id);
         return u.id;
       });
-      org.devices.set(id, { id, displayName: d.displayName, platform: d.platform, status: d.status, users, created: t, lastUpdated: t });
+      org.devices.set(id, {
+        id,
+        displayName: d.displayName,
+        platform: d.platform,
+        status: d.status,
+        users,
+        created: t,
+        lastUpdated: t,
+      });
     }
 
-    for (const s of seed.serviceApps ?? []) org.serviceApps.set(s.clientId, { clientId: s.clientId, publicJwk: s.publicJwk, scopes: s.scopes });
+    for (const s of seed.serviceApps ?? [])
+      org.serviceApps.set(s.clientId, { clientId: s.clientId, publicJwk: s.publicJwk, scopes: s.scopes });
     for (const h of seed.eventHooks ?? []) {
       const id = takeId(h.id, ID_PREFIX.hook, 'event hook');
       org.eventHooks.set(id, {
-        id, name: h.name, url: h.url, ...(h.authHeader ? { authHeader: h.authHeader } : {}), headers: [], events: h.events,
-        status: h.status ?? 'ACTIVE', verificationStatus: h.verificationStatus ?? 'UNVERIFIED', created: t, lastUpdated: t,
+        id,
+        name: h.name,
+        url: h.url,
+        ...(h.authHeader ? { authHeader: h.authHeader } : {}),
+        headers: [],
+        events: h.events,
+        status: h.status ?? 'ACTIVE',
+        verificationStatus: h.verificationStatus ?? 'UNVERIFIED',
+        created: t,
+        lastUpdated: t,
       });
     }
     return org;
@@ -232,7 +402,17 @@ export class OktaOrg {
     if (this.everyoneId) return;
     const t = now();
     const id = newId(ID_PREFIX.group);
-    this.groups.set(id, { id, name: 'Everyone', description: 'All users in your organization', type: 'BUILT_IN', apps: new Set(), members: new Set(), created: t, lastUpdated: t, lastMembershipUpdated: t });
+    this.groups.set(id, {
+      id,
+      name: 'Everyone',
+      description: 'All users in your organization',
+      type: 'BUILT_IN',
+      apps: new Set(),
+      members: new Set(),
+      created: t,
+      lastUpdated: t,
+      lastMembershipUpdated: t,
+    });
     this.everyoneId = id;
   }
 
@@ -335,26 +515,51 @@ export class OktaOrg {
   /** The org as seed/state JSON: every id filled, references as ids, deleted things absent. */
   toState(): Org {
     const groups: Org['groups'] = [...this.groups.values()].map((g) => ({
-      id: g.id, name: g.name, type: g.type, apps: [...g.apps],
+      id: g.id,
+      name: g.name,
+      type: g.type,
+      apps: [...g.apps],
       ...(g.rule ? { rule: { id: g.rule.id, name: g.rule.name, excludedUserIds: [...g.rule.excludedUserIds] } } : {}),
     }));
     const apps: Org['apps'] = [...this.apps.values()].map((a) => ({ id: a.id, label: a.label, name: a.name }));
     const users: Org['users'] = [...this.users.values()].map((u) => {
       const { login, ...profile } = u.profile;
       return {
-        id: u.id, login, status: u.status, profile,
+        id: u.id,
+        login,
+        status: u.status,
+        profile,
         groups: [...u.groups],
-        apps: this.userAppIds(u).map((app) => ({ app, scope: u.directApps.has(app) ? 'USER' as const : 'GROUP' as const })),
+        apps: this.userAppIds(u).map((app) => ({
+          app,
+          scope: u.directApps.has(app) ? ('USER' as const) : ('GROUP' as const),
+        })),
         factors: u.factors.map((f) => ({ id: f.id, factorType: f.factorType, provider: f.provider, status: f.status })),
         sessions: u.sessions,
         grants: u.grants.map((g) => ({ id: g.id, clientId: g.clientId, scopeId: g.scopeId })),
         refreshTokens: u.refreshTokens.map((r) => ({ id: r.id, clientId: r.clientId })),
       };
     });
-    const devices: Org['devices'] = [...this.devices.values()].map((d) => ({ id: d.id, displayName: d.displayName, platform: d.platform, status: d.status, users: [...d.users] }));
-    const serviceApps = [...this.serviceApps.values()].map((s) => ({ clientId: s.clientId, publicJwk: s.publicJwk, scopes: [...s.scopes] }));
+    const devices: Org['devices'] = [...this.devices.values()].map((d) => ({
+      id: d.id,
+      displayName: d.displayName,
+      platform: d.platform,
+      status: d.status,
+      users: [...d.users],
+    }));
+    const serviceApps = [...this.serviceApps.values()].map((s) => ({
+      clientId: s.clientId,
+      publicJwk: s.publicJwk,
+      scopes: [...s.scopes],
+    }));
     const eventHooks: NonNullable<Org['eventHooks']> = [...this.eventHooks.values()].map((h) => ({
-      id: h.id, name: h.name, url: h.url, ...(h.authHeader ? { authHeader: h.authHeader } : {}), events: [...h.events], status: h.status, verificationStatus: h.verificationStatus,
+      id: h.id,
+      name: h.name,
+      url: h.url,
+      ...(h.authHeader ? { authHeader: h.authHeader } : {}),
+      events: [...h.events],
+      status: h.status,
+      verificationStatus: h.verificationStatus,
     }));
     return { groups, apps, serviceApps, eventHooks, users, devices };
   }

@@ -35,17 +35,27 @@ export function unlimitedTable(timeScale = 1): RateLimitTable {
 }
 
 export const rateLimitTableSchema = z.object({
-  buckets: z.array(z.object({
-    name: z.string().min(1),
-    methods: z.array(z.string().min(1)),
-    pathPattern: z.string().startsWith('/'),
-    perMinute: z.number().int().min(0),
-  })).min(1),
+  buckets: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        methods: z.array(z.string().min(1)),
+        pathPattern: z.string().startsWith('/'),
+        perMinute: z.number().int().min(0),
+      }),
+    )
+    .min(1),
   concurrency: z.number().int().min(1),
   timeScale: z.number().positive().optional(),
 });
 
-type CompiledRow = { bucket: RateLimitBucket; methods: Set<string>; segments: string[]; prefix: boolean; literals: number };
+type CompiledRow = {
+  bucket: RateLimitBucket;
+  methods: Set<string>;
+  segments: string[];
+  prefix: boolean;
+  literals: number;
+};
 
 export type Verdict = { bucket: string; allowed: boolean; limit: number; remaining: number; resetEpochS: number };
 
@@ -69,7 +79,13 @@ export class RateLimiter {
     this.rows = table.buckets.map((bucket) => {
       const prefix = bucket.pathPattern.endsWith('*');
       const segments = bucket.pathPattern.replace(/\*$/, '').replace(/\/$/, '').split('/').slice(1);
-      return { bucket, methods: new Set(bucket.methods.map((m) => m.toUpperCase())), segments, prefix, literals: segments.filter((s) => !s.startsWith('{')).length };
+      return {
+        bucket,
+        methods: new Set(bucket.methods.map((m) => m.toUpperCase())),
+        segments,
+        prefix,
+        literals: segments.filter((s) => !s.startsWith('{')).length,
+      };
     });
     this.classified.clear();
     this.windows.clear();
@@ -102,7 +118,10 @@ export class RateLimiter {
       if (row.methods.size > 0 && !row.methods.has(method)) continue;
       if (!matches(row, parts)) continue;
       const score = (row.prefix ? 0 : 1_000_000) + row.segments.length * 1000 + row.literals;
-      if (score > bestScore) { best = row; bestScore = score; }
+      if (score > bestScore) {
+        best = row;
+        bestScore = score;
+      }
     }
     // Paths carry ids, so memoise by shape only while the cache is small.
     if (this.classified.size < 10_000) this.classified.set(key, best);
@@ -118,9 +137,16 @@ export class RateLimiter {
       this.windows.set(bucket.name, w);
     }
     const resetEpochS = Math.ceil((w.start + len) / 1000);
-    if (w.count >= bucket.perMinute) return { bucket: bucket.name, allowed: false, limit: bucket.perMinute, remaining: 0, resetEpochS };
+    if (w.count >= bucket.perMinute)
+      return { bucket: bucket.name, allowed: false, limit: bucket.perMinute, remaining: 0, resetEpochS };
     w.count++;
-    return { bucket: bucket.name, allowed: true, limit: bucket.perMinute, remaining: bucket.perMinute - w.count, resetEpochS };
+    return {
+      bucket: bucket.name,
+      allowed: true,
+      limit: bucket.perMinute,
+      remaining: bucket.perMinute - w.count,
+      resetEpochS,
+    };
   }
 }
 

@@ -117,7 +117,13 @@ export function limitParam(ctx: Ctx, defaultLimit: number, max: number): number 
  * One page of `items` after the `after` cursor (the id of the last item of the previous page),
  * with absolute `self` and `next` Link headers that keep the original query.
  */
-export function page<T>(ctx: Ctx, items: readonly T[], idOf: (item: T) => string, limit: number, render: (item: T) => unknown): Reply {
+export function page<T>(
+  ctx: Ctx,
+  items: readonly T[],
+  idOf: (item: T) => string,
+  limit: number,
+  render: (item: T) => unknown,
+): Reply {
   const after = ctx.query.get('after');
   let start = 0;
   if (after) {
@@ -127,7 +133,8 @@ export function page<T>(ctx: Ctx, items: readonly T[], idOf: (item: T) => string
   const slice = items.slice(start, start + limit);
   const links = [`<${selfUrl(ctx)}>; rel="self"`];
   const last = slice[slice.length - 1];
-  if (start + limit < items.length && last !== undefined) links.push(`<${nextUrl(ctx, { after: idOf(last), limit: String(limit) })}>; rel="next"`);
+  if (start + limit < items.length && last !== undefined)
+    links.push(`<${nextUrl(ctx, { after: idOf(last), limit: String(limit) })}>; rel="next"`);
   return { status: 200, body: slice.map(render), headers: { link: links.join(', ') } };
 }
 

@@ -1,15 +1,65 @@
 // Deterministic sample orgs of N users with realistic shapes; the demo's small org is one of them.
 import type { Org } from './types';
 
-const FIRST = ['ada', 'alan', 'grace', 'linus', 'margaret', 'dennis', 'barbara', 'ken', 'radia', 'tim', 'frances', 'edsger', 'hedy', 'john', 'katherine', 'niklaus', 'shafi', 'leslie', 'donald', 'anita'];
-const LAST = ['lovelace', 'turing', 'hopper', 'torvalds', 'hamilton', 'ritchie', 'liskov', 'thompson', 'perlman', 'berners', 'allen', 'dijkstra', 'lamarr', 'mccarthy', 'johnson', 'wirth', 'goldwasser', 'lamport', 'knuth', 'borg'];
+const FIRST = [
+  'ada',
+  'alan',
+  'grace',
+  'linus',
+  'margaret',
+  'dennis',
+  'barbara',
+  'ken',
+  'radia',
+  'tim',
+  'frances',
+  'edsger',
+  'hedy',
+  'john',
+  'katherine',
+  'niklaus',
+  'shafi',
+  'leslie',
+  'donald',
+  'anita',
+];
+const LAST = [
+  'lovelace',
+  'turing',
+  'hopper',
+  'torvalds',
+  'hamilton',
+  'ritchie',
+  'liskov',
+  'thompson',
+  'perlman',
+  'berners',
+  'allen',
+  'dijkstra',
+  'lamarr',
+  'mccarthy',
+  'johnson',
+  'wirth',
+  'goldwasser',
+  'lamport',
+  'knuth',
+  'borg',
+];
 const DEPARTMENTS = ['Engineering', 'Sales', 'Finance', 'Support', 'Marketing'];
 const FACTOR_TYPES: Array<{ factorType: string; provider: string }> = [
-  { factorType: 'push', provider: 'OKTA' }, { factorType: 'token:software:totp', provider: 'OKTA' },
-  { factorType: 'sms', provider: 'OKTA' }, { factorType: 'email', provider: 'OKTA' },
-  { factorType: 'webauthn', provider: 'FIDO' }, { factorType: 'token:software:totp', provider: 'GOOGLE' },
+  { factorType: 'push', provider: 'OKTA' },
+  { factorType: 'token:software:totp', provider: 'OKTA' },
+  { factorType: 'sms', provider: 'OKTA' },
+  { factorType: 'email', provider: 'OKTA' },
+  { factorType: 'webauthn', provider: 'FIDO' },
+  { factorType: 'token:software:totp', provider: 'GOOGLE' },
 ];
-const PLATFORMS: Array<[string, string]> = [['MACOS', 'MacBook Pro'], ['WINDOWS', 'ThinkPad'], ['IOS', 'iPhone'], ['ANDROID', 'Pixel']];
+const PLATFORMS: Array<[string, string]> = [
+  ['MACOS', 'MacBook Pro'],
+  ['WINDOWS', 'ThinkPad'],
+  ['IOS', 'iPhone'],
+  ['ANDROID', 'Pixel'],
+];
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** mulberry32: small, fast, good enough for sample data. */
@@ -53,7 +103,13 @@ export function generateSampleOrg({ users: count, seed = 1 }: SampleOrgOptions):
 
   const groups: Org['groups'] = [
     { id: id('00g'), name: 'Everyone', type: 'BUILT_IN', apps: [app('Slack'), app('Zoom')] },
-    { id: id('00g'), name: 'Engineering', type: 'OKTA_GROUP', apps: [app('GitHub'), app('Jira')], rule: { id: id('0pr'), name: 'Engineering department', excludedUserIds: [] } },
+    {
+      id: id('00g'),
+      name: 'Engineering',
+      type: 'OKTA_GROUP',
+      apps: [app('GitHub'), app('Jira')],
+      rule: { id: id('0pr'), name: 'Engineering department', excludedUserIds: [] },
+    },
     { id: id('00g'), name: 'Sales', type: 'OKTA_GROUP', apps: [app('Salesforce')] },
     { id: id('00g'), name: 'Finance', type: 'OKTA_GROUP', apps: [] },
     { id: id('00g'), name: 'Support', type: 'OKTA_GROUP', apps: [app('Jira')] },
@@ -88,19 +144,57 @@ export function generateSampleOrg({ users: count, seed = 1 }: SampleOrgOptions):
     if (rand() < 0.2) userGroups.push(groupId('AD VPN Users'));
     const direct = apps.filter(() => rand() < 0.25).map((a) => ({ app: a.id, scope: 'USER' as const }));
     const factorCount = int(1, 4);
-    const factors = Array.from({ length: factorCount }, (_, i) => FACTOR_TYPES[(n + i * 2) % FACTOR_TYPES.length] as { factorType: string; provider: string })
-      .filter((f, i, all) => all.findIndex((g) => g.factorType === f.factorType && g.provider === f.provider) === i);
-    const grants = clientIds.filter(() => rand() < 0.4).map((clientId) => ({ clientId, scopeId: 'okta.users.read.self' }));
+    const factors = Array.from(
+      { length: factorCount },
+      (_, i) => FACTOR_TYPES[(n + i * 2) % FACTOR_TYPES.length] as { factorType: string; provider: string },
+    ).filter((f, i, all) => all.findIndex((g) => g.factorType === f.factorType && g.provider === f.provider) === i);
+    const grants = clientIds
+      .filter(() => rand() < 0.4)
+      .map((clientId) => ({ clientId, scopeId: 'okta.users.read.self' }));
     const refreshTokens = grants.filter(() => rand() < 0.7).map((g) => ({ clientId: g.clientId }));
     users.push({
-      id: id('00u'), login, status,
-      profile: { firstName: cap(first), lastName: cap(last), email: login, department, title: `${department} Specialist` },
-      groups: userGroups, apps: direct, factors, sessions: status === 'ACTIVE' ? int(0, 3) : 0, grants, refreshTokens,
+      id: id('00u'),
+      login,
+      status,
+      profile: {
+        firstName: cap(first),
+        lastName: cap(last),
+        email: login,
+        department,
+        title: `${department} Specialist`,
+      },
+      groups: userGroups,
+      apps: direct,
+      factors,
+      sessions: status === 'ACTIVE' ? int(0, 3) : 0,
+      grants,
+      refreshTokens,
     });
   }
 
-  const admin = { id: id('00u'), login: 'sam.superadmin@example.com', status: 'ACTIVE' as const, profile: { firstName: 'Sam', lastName: 'Superadmin', email: 'sam.superadmin@example.com', department: 'IT' }, groups: [groupId('Super Admins')], apps: [], factors: [{ factorType: 'webauthn', provider: 'FIDO' }, { factorType: 'push', provider: 'OKTA' }], sessions: 1 };
-  const breakGlass = { id: id('00u'), login: 'break-glass@example.com', status: 'ACTIVE' as const, profile: { firstName: 'Break', lastName: 'Glass', email: 'break-glass@example.com', department: 'IT' }, groups: [groupId('Super Admins')], apps: [], factors: [{ factorType: 'webauthn', provider: 'FIDO' }], sessions: 0 };
+  const admin = {
+    id: id('00u'),
+    login: 'sam.superadmin@example.com',
+    status: 'ACTIVE' as const,
+    profile: { firstName: 'Sam', lastName: 'Superadmin', email: 'sam.superadmin@example.com', department: 'IT' },
+    groups: [groupId('Super Admins')],
+    apps: [],
+    factors: [
+      { factorType: 'webauthn', provider: 'FIDO' },
+      { factorType: 'push', provider: 'OKTA' },
+    ],
+    sessions: 1,
+  };
+  const breakGlass = {
+    id: id('00u'),
+    login: 'break-glass@example.com',
+    status: 'ACTIVE' as const,
+    profile: { firstName: 'Break', lastName: 'Glass', email: 'break-glass@example.com', department: 'IT' },
+    groups: [groupId('Super Admins')],
+    apps: [],
+    factors: [{ factorType: 'webauthn', provider: 'FIDO' }],
+    sessions: 0,
+  };
   users.push(admin, breakGlass);
 
   const devices: Org['devices'] = [];
@@ -110,7 +204,13 @@ export function generateSampleOrg({ users: count, seed = 1 }: SampleOrgOptions):
       const [platform, model] = pick(PLATFORMS);
       const shared = rand() < 0.1 && i + 1 < count;
       const owners = shared ? [u.id as string, users[i + 1]?.id as string] : [u.id as string];
-      devices.push({ id: id('guo'), displayName: `${model} (${(u.profile?.firstName as string | undefined) ?? 'user'})`, platform, status: 'ACTIVE', users: owners });
+      devices.push({
+        id: id('guo'),
+        displayName: `${model} (${(u.profile?.firstName as string | undefined) ?? 'user'})`,
+        platform,
+        status: 'ACTIVE',
+        users: owners,
+      });
     }
   });
 

@@ -22,9 +22,20 @@ function tokenize(input: string): Token[] {
   let i = 0;
   while (i < input.length) {
     const c = input[i] as string;
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === '(') { tokens.push({ type: 'lparen', text: c }); i++; continue; }
-    if (c === ')') { tokens.push({ type: 'rparen', text: c }); i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '(') {
+      tokens.push({ type: 'lparen', text: c });
+      i++;
+      continue;
+    }
+    if (c === ')') {
+      tokens.push({ type: 'rparen', text: c });
+      i++;
+      continue;
+    }
     if (c === '"') {
       let text = '';
       i++;
@@ -58,12 +69,18 @@ export function parseExpression(input: string): Expression {
   };
   const parseOr = (depth: number): Node => {
     let left = parseAnd(depth);
-    while (peekWord() === 'or') { pos++; left = { kind: 'or', left, right: parseAnd(depth) }; }
+    while (peekWord() === 'or') {
+      pos++;
+      left = { kind: 'or', left, right: parseAnd(depth) };
+    }
     return left;
   };
   const parseAnd = (depth: number): Node => {
     let left = parseFactor(depth);
-    while (peekWord() === 'and') { pos++; left = { kind: 'and', left, right: parseFactor(depth) }; }
+    while (peekWord() === 'and') {
+      pos++;
+      left = { kind: 'and', left, right: parseFactor(depth) };
+    }
     return left;
   };
   const parseFactor = (depth: number): Node => {
@@ -112,29 +129,43 @@ function literal(t: Token): Value {
 
 function evaluate(node: Node, get: Getter): boolean {
   switch (node.kind) {
-    case 'and': return evaluate(node.left, get) && evaluate(node.right, get);
-    case 'or': return evaluate(node.left, get) || evaluate(node.right, get);
-    case 'not': return !evaluate(node.inner, get);
-    case 'cmp': return compare(get(node.attr), node.op, node.value);
+    case 'and':
+      return evaluate(node.left, get) && evaluate(node.right, get);
+    case 'or':
+      return evaluate(node.left, get) || evaluate(node.right, get);
+    case 'not':
+      return !evaluate(node.inner, get);
+    case 'cmp':
+      return compare(get(node.attr), node.op, node.value);
   }
 }
 
 function compare(actual: unknown, op: Operator, expected: Value): boolean {
   if (op === 'pr') return actual !== undefined && actual !== null && actual !== '';
   if (Array.isArray(actual)) return actual.some((a) => compare(a, op, expected));
-  if (actual === undefined || actual === null) return op === 'ne' ? expected !== null : expected === null && op === 'eq';
+  if (actual === undefined || actual === null)
+    return op === 'ne' ? expected !== null : expected === null && op === 'eq';
   const a = typeof actual === 'string' ? actual.toLowerCase() : actual;
   const e = typeof expected === 'string' ? expected.toLowerCase() : expected;
   switch (op) {
-    case 'eq': return a === e || String(a) === String(e);
-    case 'ne': return !(a === e || String(a) === String(e));
-    case 'co': return String(a).includes(String(e));
-    case 'sw': return String(a).startsWith(String(e));
-    case 'ew': return String(a).endsWith(String(e));
-    case 'gt': return order(a, e) > 0;
-    case 'ge': return order(a, e) >= 0;
-    case 'lt': return order(a, e) < 0;
-    case 'le': return order(a, e) <= 0;
+    case 'eq':
+      return a === e || String(a) === String(e);
+    case 'ne':
+      return !(a === e || String(a) === String(e));
+    case 'co':
+      return String(a).includes(String(e));
+    case 'sw':
+      return String(a).startsWith(String(e));
+    case 'ew':
+      return String(a).endsWith(String(e));
+    case 'gt':
+      return order(a, e) > 0;
+    case 'ge':
+      return order(a, e) >= 0;
+    case 'lt':
+      return order(a, e) < 0;
+    case 'le':
+      return order(a, e) <= 0;
   }
 }
 
@@ -150,7 +181,8 @@ function order(a: unknown, e: unknown): number {
 export function dotted(obj: unknown, attr: string): unknown {
   let cur: unknown = obj;
   for (const key of attr.split('.')) {
-    if (Array.isArray(cur)) cur = cur.map((item) => (item && typeof item === 'object' ? (item as Record<string, unknown>)[key] : undefined));
+    if (Array.isArray(cur))
+      cur = cur.map((item) => (item && typeof item === 'object' ? (item as Record<string, unknown>)[key] : undefined));
     else if (cur === null || typeof cur !== 'object') return undefined;
     else cur = (cur as Record<string, unknown>)[key];
   }

@@ -23,7 +23,14 @@ import type { Org, RateLimitTable, RequestEntry } from './types';
 import { registerUserRoutes } from './users';
 
 /** `injected`: the answer came from a fault, not from the emulated Okta. */
-export type ObservedResponse = { method: string; path: string; query: string; status: number; body: unknown; injected: boolean };
+export type ObservedResponse = {
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  body: unknown;
+  injected: boolean;
+};
 
 export type OktaEmulatorOptions = {
   /** 0 (default) picks a free port */
@@ -46,7 +53,12 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_ADMIN_BODY_BYTES = 256 * 1024 * 1024;
 const MAX_URL_LENGTH = 16 * 1024;
 
-const ADMIN_ACTOR: LogActor = { id: '00uEmulatorAdmin0001', type: 'User', alternateId: 'admin@example.com', displayName: 'Okta Admin' };
+const ADMIN_ACTOR: LogActor = {
+  id: '00uEmulatorAdmin0001',
+  type: 'User',
+  alternateId: 'admin@example.com',
+  displayName: 'Okta Admin',
+};
 
 type Principal = { actor: LogActor; scopes?: Set<string> };
 
@@ -108,12 +120,21 @@ class Emulator implements AdminTarget {
   constructor(private readonly options: OktaEmulatorOptions) {
     const timeScale = options.timeScale ?? 1;
     const rl = options.rateLimits ?? 'workforce';
-    const table = rl === 'workforce' ? workforceTable(timeScale) : rl === 'unlimited' ? unlimitedTable(timeScale) : { ...rl, timeScale: options.timeScale ?? rl.timeScale };
+    const table =
+      rl === 'workforce'
+        ? workforceTable(timeScale)
+        : rl === 'unlimited'
+          ? unlimitedTable(timeScale)
+          : { ...rl, timeScale: options.timeScale ?? rl.timeScale };
     this.limiter = new RateLimiter(table);
     this.stateFile = options.stateFile ? new StateFile(options.stateFile, () => this.org.toState()) : undefined;
     const saved = this.stateFile?.load();
-    this.org = saved !== undefined ? OktaOrg.fromSeed(saved) : options.seed ? OktaOrg.fromSeed(options.seed) : OktaOrg.empty();
-    this.hooks = new EventHookDelivery(() => this.org, () => this.baseUrl);
+    this.org =
+      saved !== undefined ? OktaOrg.fromSeed(saved) : options.seed ? OktaOrg.fromSeed(options.seed) : OktaOrg.empty();
+    this.hooks = new EventHookDelivery(
+      () => this.org,
+      () => this.baseUrl,
+    );
     this.log.onEvent((event) => {
       this.stateFile?.changed();
       this.hooks.deliver(event);
@@ -142,20 +163,48 @@ class Emulator implements AdminTarget {
     if (path.startsWith('/__emulator/')) return this.handleAdmin(req, res, method, path, query);
     if (path === '/oauth2/v1/token') return this.handleToken(req, res, baseUrl);
     if (path !== '/api/v1' && !path.startsWith('/api/v1/')) {
-      send(res, 404, errorBody(oktaError('E0000007', `Resource not found: ${path} (Endpoint)`)), { 'x-okta-request-id': requestId() });
+      send(res, 404, errorBody(oktaError('E0000007', `Resource not found: ${path} (Endpoint)`)), {
+        'x-okta-request-id': requestId(),
+      });
       return;
     }
-    await this.handleApi(req, res, { method, path, query, queryString, baseUrl, started, tooLong: rawUrl.length > MAX_URL_LENGTH });
+    await this.handleApi(req, res, {
+      method,
+      path,
+      query,
+      queryString,
+      baseUrl,
+      started,
+      tooLong: rawUrl.length > MAX_URL_LENGTH,
+    });
   }
 
   private async handleApi(
-    req: IncomingMessage, res: ServerResponse,
-    call: { method: string; path: string; query: URLSearchParams; queryString: string; baseUrl: string; started: number; tooLong: boolean },
+    req: IncomingMessage,
+    res: ServerResponse,
+    call: {
+      method: string;
+      path: string;
+      query: URLSearchParams;
+      queryString: string;
+      baseUrl: string;
+      started: number;
+      tooLong: boolean;
+    },
   ): Promise<void> {
     const { method, path, query } = call;
     const headers: Record<string, string> = { 'x-okta-request-id': requestId() };
     const bucket = this.limiter.classify(method, path);
-    const entry: RequestEntry = { at: new Date().toISOString(), method, path, ...(call.queryString ? { query: call.queryString } : {}), status: 0, durationMs: 0, bucket: bucket?.name ?? 'default', rateLimited: false };
+    const entry: RequestEntry = {
+      at: new Date().toISOString(),
+      method,
+      path,
+      ...(call.queryString ? { query: call.queryString } : {}),
+      status: 0,
+      durationMs: 0,
+      bucket: bucket?.name ?? 'default',
+      rateLimited: false,
+    };
     let ctx: Ctx | undefined;
     const finish = (status: number, body: unknown, extra: Record<string, string> = {}, injected = false): void => {
       const all = { ...headers, ...extra };
@@ -163,12 +212,14 @@ class Emulator implements AdminTarget {
       entry.status = status;
       entry.durationMs = Math.round((performance.now() - call.started) * 100) / 100;
       if (ctx?.userId) entry.userId = ctx.userId;
-      if (status >= 400 && body && typeof body === 'object' && 'errorCode' in body) entry.errorCode = String((body as { errorCode: unknown }).errorCode);
+      if (status >= 400 && body && typeof body === 'object' && 'errorCode' in body)
+        entry.errorCode = String((body as { errorCode: unknown }).errorCode);
       this.requests.add(entry);
       this.options.onResponse?.({ method, path, query: call.queryString, status, body, injected });
       if (status < 400 && method !== 'GET') this.stateFile?.changed();
     };
-    const fail = (err: OktaError, extra: Record<string, string> = {}, injected = false): void => finish(err.status, errorBody(err), extra, injected);
+    const fail = (err: OktaError, extra: Record<string, string> = {}, injected = false): void =>
+      finish(err.status, errorBody(err), extra, injected);
 
     if (this.limiter.inFlight >= this.limiter.concurrency) {
       entry.rateLimited = true;
@@ -196,7 +247,11 @@ class Emulator implements AdminTarget {
         if (status === 429) {
           entry.rateLimited = true;
           const resetAfterMs = ((answer.resetAfterS ?? 0) * 1000) / this.limiter.table().timeScale;
-          limits = rateHeaders({ limit: bucket?.perMinute ?? 0, remaining: 0, resetEpochS: Math.floor((Date.now() + resetAfterMs) / 1000) });
+          limits = rateHeaders({
+            limit: bucket?.perMinute ?? 0,
+            remaining: 0,
+            resetEpochS: Math.floor((Date.now() + resetAfterMs) / 1000),
+          });
         }
         fail(new OktaError(code, status, answer.errorSummary ?? summaryForCode(code)), limits, true);
         return;
@@ -249,10 +304,24 @@ class Emulator implements AdminTarget {
       }
       const log = this.log;
       ctx = {
-        method, path, params: match.params, query, headers: req.headers, body, baseUrl: call.baseUrl, org: this.org, log,
+        method,
+        path,
+        params: match.params,
+        query,
+        headers: req.headers,
+        body,
+        baseUrl: call.baseUrl,
+        org: this.org,
+        log,
         actor: principal.actor,
         record: (eventType, targets, displayMessage, actor) => {
-          log.append(eventType, actor ?? principal.actor, targets, `${path}${call.queryString ? `?${call.queryString}` : ''}`, displayMessage);
+          log.append(
+            eventType,
+            actor ?? principal.actor,
+            targets,
+            `${path}${call.queryString ? `?${call.queryString}` : ''}`,
+            displayMessage,
+          );
         },
       };
       let reply: Reply;
@@ -282,7 +351,15 @@ class Emulator implements AdminTarget {
     if (scheme === 'Bearer' || scheme === 'DPoP') {
       const token = this.tokens.lookup(value);
       if (!token) return undefined;
-      return { actor: { id: token.clientId, type: 'PublicClientApp', alternateId: token.clientId, displayName: token.clientId }, scopes: token.scopes };
+      return {
+        actor: {
+          id: token.clientId,
+          type: 'PublicClientApp',
+          alternateId: token.clientId,
+          displayName: token.clientId,
+        },
+        scopes: token.scopes,
+      };
     }
     return undefined;
   }
@@ -295,14 +372,30 @@ class Emulator implements AdminTarget {
     }
     const raw = await readBody(req);
     if (raw === 'too-large') {
-      send(res, 400, { error: 'invalid_request', error_description: 'The request body is too large.' }, { ...headers, connection: 'close' });
+      send(
+        res,
+        400,
+        { error: 'invalid_request', error_description: 'The request body is too large.' },
+        { ...headers, connection: 'close' },
+      );
       return;
     }
-    const reply = await issueToken(new URLSearchParams(raw.toString('utf8')), this.org, this.tokens, `${baseUrl}/oauth2/v1/token`);
+    const reply = await issueToken(
+      new URLSearchParams(raw.toString('utf8')),
+      this.org,
+      this.tokens,
+      `${baseUrl}/oauth2/v1/token`,
+    );
     send(res, reply.status, reply.body, headers);
   }
 
-  private async handleAdmin(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams): Promise<void> {
+  private async handleAdmin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req, MAX_ADMIN_BODY_BYTES);
     if (raw === 'too-large') {
       send(res, 413, { error: 'body too large' }, { connection: 'close' });
@@ -332,7 +425,11 @@ function requestId(): string {
 }
 
 function rateHeaders(v: { limit: number; remaining: number; resetEpochS: number }): Record<string, string> {
-  return { 'x-rate-limit-limit': String(v.limit), 'x-rate-limit-remaining': String(v.remaining), 'x-rate-limit-reset': String(v.resetEpochS) };
+  return {
+    'x-rate-limit-limit': String(v.limit),
+    'x-rate-limit-remaining': String(v.remaining),
+    'x-rate-limit-reset': String(v.resetEpochS),
+  };
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
@@ -382,7 +479,9 @@ export async function startOktaEmulator(options: OktaEmulatorOptions = {}): Prom
       closing ??= (async () => {
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        setTimeout(() => { for (const s of sockets) s.destroy(); }, 1000).unref();
+        setTimeout(() => {
+          for (const s of sockets) s.destroy();
+        }, 1000).unref();
         await done;
         await emulator.close();
       })();

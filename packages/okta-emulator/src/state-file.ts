@@ -7,7 +7,10 @@ const DEBOUNCE_MS = 200;
 export class StateFile {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly path: string, private readonly snapshot: () => Org) {}
+  constructor(
+    private readonly path: string,
+    private readonly snapshot: () => Org,
+  ) {}
 
   /** The org saved in the file, or undefined when there is none yet. */
   load(): unknown {

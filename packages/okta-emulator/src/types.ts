@@ -1,8 +1,7 @@
 // The emulator's public contract types (docs/admin-api.md): seed/state JSON, request log, faults, rate limits.
 
 export type UserStatus =
-  | 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'RECOVERY' | 'PASSWORD_EXPIRED' | 'LOCKED_OUT'
-  | 'SUSPENDED' | 'DEPROVISIONED';
+  'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'RECOVERY' | 'PASSWORD_EXPIRED' | 'LOCKED_OUT' | 'SUSPENDED' | 'DEPROVISIONED';
 
 export type GroupType = 'OKTA_GROUP' | 'APP_GROUP' | 'BUILT_IN';
 
@@ -10,7 +9,9 @@ export type DeviceStatus = 'CREATED' | 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED';
 
 export type Org = {
   groups: Array<{
-    id?: string; name: string; type: GroupType;
+    id?: string;
+    name: string;
+    type: GroupType;
     /** app ids assigned to the group (GROUP scope for members) */
     apps?: string[];
     /** rule-managed membership */
@@ -20,12 +21,17 @@ export type Org = {
   /** OAuth private_key_jwt clients */
   serviceApps?: Array<{ clientId: string; publicJwk: object; scopes: string[] }>;
   eventHooks?: Array<{
-    id?: string; name: string; url: string; authHeader?: { key: string; value: string };
-    events: string[]; status?: 'ACTIVE' | 'INACTIVE';
+    id?: string;
+    name: string;
+    url: string;
+    authHeader?: { key: string; value: string };
+    events: string[];
+    status?: 'ACTIVE' | 'INACTIVE';
     verificationStatus?: 'VERIFIED' | 'UNVERIFIED';
   }>;
   users: Array<{
-    id?: string; login: string;
+    id?: string;
+    login: string;
     status: UserStatus;
     profile?: { firstName?: string; lastName?: string; email?: string; [k: string]: unknown };
     /** group ids or names (in state: ids) */
@@ -40,17 +46,26 @@ export type Org = {
   }>;
   /** users: user ids or logins (in state: ids) */
   devices: Array<{
-    id?: string; displayName: string; platform: string;
-    status: DeviceStatus; users: string[];
+    id?: string;
+    displayName: string;
+    platform: string;
+    status: DeviceStatus;
+    users: string[];
   }>;
 };
 
 export type RequestEntry = {
-  at: string; method: string; path: string; query?: string; status: number;
-  durationMs: number; bucket: string;
+  at: string;
+  method: string;
+  path: string;
+  query?: string;
+  status: number;
+  durationMs: number;
+  bucket: string;
   /** the user the call concerns, when one */
   userId?: string;
-  errorCode?: string; rateLimited: boolean;
+  errorCode?: string;
+  rateLimited: boolean;
 };
 
 export type Fault = {
@@ -58,7 +73,9 @@ export type Fault = {
   route: string;
   method?: string;
   /** answer this instead */
-  status?: number; errorCode?: string; errorSummary?: string;
+  status?: number;
+  errorCode?: string;
+  errorSummary?: string;
   /** with status 429: X-Rate-Limit-Reset this far ahead (Okta seconds) */
   resetAfterS?: number;
   /** drop the socket instead of answering */

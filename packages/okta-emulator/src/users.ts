@@ -27,15 +27,39 @@ function userLinks(user: UserRec, base: string, full: boolean): Record<string, u
   const self = `${base}/api/v1/users/${user.id}`;
   if (!full) return { self: { href: self } };
   const post = (op: string) => ({ href: `${self}/lifecycle/${op}`, method: 'POST' });
-  const links: Record<string, unknown> = { self: { href: self }, type: { href: `${base}/api/v1/meta/types/user/${USER_TYPE_ID}` }, schema: { href: `${base}/api/v1/meta/schemas/user/${USER_TYPE_ID}` } };
+  const links: Record<string, unknown> = {
+    self: { href: self },
+    type: { href: `${base}/api/v1/meta/types/user/${USER_TYPE_ID}` },
+    schema: { href: `${base}/api/v1/meta/schemas/user/${USER_TYPE_ID}` },
+  };
   switch (user.status) {
-    case 'ACTIVE': Object.assign(links, { suspend: post('suspend'), deactivate: post('deactivate'), expirePassword: post('expire_password'), resetPassword: post('reset_password') }); break;
-    case 'SUSPENDED': Object.assign(links, { unsuspend: post('unsuspend'), deactivate: post('deactivate') }); break;
-    case 'STAGED': Object.assign(links, { activate: post('activate'), deactivate: post('deactivate') }); break;
-    case 'PROVISIONED': case 'RECOVERY': Object.assign(links, { reactivate: post('reactivate'), deactivate: post('deactivate') }); break;
-    case 'LOCKED_OUT': Object.assign(links, { unlock: post('unlock'), deactivate: post('deactivate') }); break;
-    case 'PASSWORD_EXPIRED': Object.assign(links, { deactivate: post('deactivate') }); break;
-    case 'DEPROVISIONED': Object.assign(links, { activate: post('activate') }); break;
+    case 'ACTIVE':
+      Object.assign(links, {
+        suspend: post('suspend'),
+        deactivate: post('deactivate'),
+        expirePassword: post('expire_password'),
+        resetPassword: post('reset_password'),
+      });
+      break;
+    case 'SUSPENDED':
+      Object.assign(links, { unsuspend: post('unsuspend'), deactivate: post('deactivate') });
+      break;
+    case 'STAGED':
+      Object.assign(links, { activate: post('activate'), deactivate: post('deactivate') });
+      break;
+    case 'PROVISIONED':
+    case 'RECOVERY':
+      Object.assign(links, { reactivate: post('reactivate'), deactivate: post('deactivate') });
+      break;
+    case 'LOCKED_OUT':
+      Object.assign(links, { unlock: post('unlock'), deactivate: post('deactivate') });
+      break;
+    case 'PASSWORD_EXPIRED':
+      Object.assign(links, { deactivate: post('deactivate') });
+      break;
+    case 'DEPROVISIONED':
+      Object.assign(links, { activate: post('activate') });
+      break;
   }
   if (user.factors.length > 0 && user.status !== 'DEPROVISIONED') links['resetFactors'] = post('reset_factors');
   return links;
@@ -56,14 +80,25 @@ export function renderUser(user: UserRec, base: string, full = true): Record<str
     profile: user.profile,
     credentials: {
       ...(user.hasPassword ? { password: {} } : {}),
-      emails: typeof user.profile['email'] === 'string' ? [{ value: user.profile['email'], status: 'VERIFIED', type: 'PRIMARY' }] : [],
+      emails:
+        typeof user.profile['email'] === 'string'
+          ? [{ value: user.profile['email'], status: 'VERIFIED', type: 'PRIMARY' }]
+          : [],
       provider: { type: 'OKTA', name: 'OKTA' },
     },
     _links: userLinks(user, base, full),
   };
 }
 
-const FILTER_ATTRS = new Set(['status', 'lastupdated', 'id', 'profile.login', 'profile.email', 'profile.firstname', 'profile.lastname']);
+const FILTER_ATTRS = new Set([
+  'status',
+  'lastupdated',
+  'id',
+  'profile.login',
+  'profile.email',
+  'profile.firstname',
+  'profile.lastname',
+]);
 const SEARCH_ATTRS = new Set(['id', 'status', 'created', 'activated', 'statuschanged', 'lastupdated', 'type.id']);
 
 function userAttr(user: UserRec, attr: string): unknown {
@@ -83,7 +118,8 @@ function userPredicate(ctx: Ctx): ((u: UserRec) => boolean) | undefined {
     for (const c of expr.comparisons) {
       const attr = c.attr.toLowerCase();
       const rangeOk = attr === 'lastupdated' && ['gt', 'ge', 'lt', 'le'].includes(c.op);
-      if (!FILTER_ATTRS.has(attr) || (c.op !== 'eq' && !rangeOk)) throw oktaError('E0000031', undefined, [`filter: ${c.attr} ${c.op} is not supported`]);
+      if (!FILTER_ATTRS.has(attr) || (c.op !== 'eq' && !rangeOk))
+        throw oktaError('E0000031', undefined, [`filter: ${c.attr} ${c.op} is not supported`]);
     }
     preds.push((u) => expr.matches((a) => userAttr(u, a)));
   }
@@ -91,14 +127,21 @@ function userPredicate(ctx: Ctx): ((u: UserRec) => boolean) | undefined {
     const expr = parseExpression(search);
     for (const c of expr.comparisons) {
       const attr = c.attr.toLowerCase();
-      if (!attr.startsWith('profile.') && !SEARCH_ATTRS.has(attr)) throw oktaError('E0000031', undefined, [`search: unknown attribute ${c.attr}`]);
+      if (!attr.startsWith('profile.') && !SEARCH_ATTRS.has(attr))
+        throw oktaError('E0000031', undefined, [`search: unknown attribute ${c.attr}`]);
       if (c.op === 'ne') throw oktaError('E0000031', undefined, ['search: the ne operator is not supported']);
     }
     preds.push((u) => expr.matches((a) => userAttr(u, a)));
   }
   if (q) {
     const needle = q.toLowerCase();
-    preds.push((u) => ['firstName', 'lastName', 'email'].some((k) => String(u.profile[k] ?? '').toLowerCase().startsWith(needle)));
+    preds.push((u) =>
+      ['firstName', 'lastName', 'email'].some((k) =>
+        String(u.profile[k] ?? '')
+          .toLowerCase()
+          .startsWith(needle),
+      ),
+    );
   }
   if (preds.length === 0) return undefined;
   return (u) => preds.every((p) => p(u));
@@ -118,7 +161,13 @@ function listUsers(ctx: Ctx): Reply {
     const dir = (ctx.query.get('sortOrder') ?? 'asc').toLowerCase() === 'desc' ? -1 : 1;
     selected.sort((a, b) => dir * String(userAttr(a, sortBy) ?? '').localeCompare(String(userAttr(b, sortBy) ?? '')));
   }
-  return page(ctx, selected, (u) => u.id, limit, (u) => renderUser(u, ctx.baseUrl, false));
+  return page(
+    ctx,
+    selected,
+    (u) => u.id,
+    limit,
+    (u) => renderUser(u, ctx.baseUrl, false),
+  );
 }
 
 function getUser(ctx: Ctx): Reply {
@@ -128,22 +177,40 @@ function getUser(ctx: Ctx): Reply {
 function createUser(ctx: Ctx): Reply {
   const body = requireObjectBody(ctx);
   const profile = body['profile'];
-  if (!profile || typeof profile !== 'object' || Array.isArray(profile)) throw oktaError('E0000001', 'profile', ['profile: The field cannot be left blank']);
+  if (!profile || typeof profile !== 'object' || Array.isArray(profile))
+    throw oktaError('E0000001', 'profile', ['profile: The field cannot be left blank']);
   const p = profile as Record<string, unknown>;
   const login = p['login'];
-  if (typeof login !== 'string' || login.trim() === '') throw oktaError('E0000001', 'login', ['login: The field cannot be left blank']);
+  if (typeof login !== 'string' || login.trim() === '')
+    throw oktaError('E0000001', 'login', ['login: The field cannot be left blank']);
   if (login.length > 100) throw oktaError('E0000001', 'login', ['login: The field is too long']);
-  if (ctx.org.loginTaken(login)) throw oktaError('E0000001', 'login', ['login: An object with this field already exists in the current organization']);
+  if (ctx.org.loginTaken(login))
+    throw oktaError('E0000001', 'login', [
+      'login: An object with this field already exists in the current organization',
+    ]);
   const credentials = body['credentials'] as Record<string, unknown> | undefined;
   const hasPassword = !!credentials && typeof credentials === 'object' && !!credentials['password'];
   const activate = boolParam(ctx, 'activate', true);
   const t = new Date().toISOString();
   const status = !activate ? 'STAGED' : hasPassword ? 'ACTIVE' : 'PROVISIONED';
   const user: UserRec = {
-    id: newId(ID_PREFIX.user), status, profile: { ...p, login }, hasPassword,
-    created: t, activated: activate ? t : null, statusChanged: activate ? t : null, lastLogin: null, lastUpdated: t,
-    passwordChanged: hasPassword ? t : null, groups: new Set(), directApps: new Set(), factors: [], sessions: 0,
-    grants: [], refreshTokens: [], devices: new Set(),
+    id: newId(ID_PREFIX.user),
+    status,
+    profile: { ...p, login },
+    hasPassword,
+    created: t,
+    activated: activate ? t : null,
+    statusChanged: activate ? t : null,
+    lastLogin: null,
+    lastUpdated: t,
+    passwordChanged: hasPassword ? t : null,
+    groups: new Set(),
+    directApps: new Set(),
+    factors: [],
+    sessions: 0,
+    grants: [],
+    refreshTokens: [],
+    devices: new Set(),
   };
   ctx.org.addUser(user);
   ctx.userId = user.id;
@@ -167,11 +234,14 @@ function updateUser(ctx: Ctx, replace: boolean): Reply {
   if (user.transitioningToStatus === 'ACTIVE') throw oktaError('E0000112');
   const profile = body['profile'];
   if (profile !== undefined) {
-    if (!profile || typeof profile !== 'object' || Array.isArray(profile)) throw oktaError('E0000001', 'profile', ['profile: must be an object']);
+    if (!profile || typeof profile !== 'object' || Array.isArray(profile))
+      throw oktaError('E0000001', 'profile', ['profile: must be an object']);
     const p = profile as Record<string, unknown>;
     const login = typeof p['login'] === 'string' ? p['login'] : user.profile.login;
     if (login.toLowerCase() !== user.profile.login.toLowerCase() && ctx.org.loginTaken(login)) {
-      throw oktaError('E0000001', 'login', ['login: An object with this field already exists in the current organization']);
+      throw oktaError('E0000001', 'login', [
+        'login: An object with this field already exists in the current organization',
+      ]);
     }
     ctx.org.setProfile(user, replace ? { ...p, login } : { ...user.profile, ...p, login });
   }

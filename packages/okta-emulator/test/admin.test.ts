@@ -20,7 +20,11 @@ beforeAll(async () => {
 afterAll(async () => t.emulator.close());
 beforeEach(async () => {
   await t.admin.reset();
-  await t.admin.setRateLimits({ ...workforceTable(), buckets: workforceTable().buckets.map((b) => ({ ...b, perMinute: 1_000_000 })), concurrency: 1000 });
+  await t.admin.setRateLimits({
+    ...workforceTable(),
+    buckets: workforceTable().buckets.map((b) => ({ ...b, perMinute: 1_000_000 })),
+    concurrency: 1000,
+  });
   await t.admin.seed(fixtureOrg());
 });
 afterEach(() => expect(t.takeViolations()).toEqual([]));
@@ -34,7 +38,12 @@ describe('seed and state', () => {
   });
 
   it('state fills every id, turns names and logins into ids, and round-trips through seed', async () => {
-    await t.admin.seed({ groups: [{ name: 'Team', type: 'OKTA_GROUP', apps: ['Wiki'] }], apps: [{ label: 'Wiki' }], users: [{ login: 'x@example.com', status: 'ACTIVE', groups: ['Team'], factors: [{ factorType: 'sms' }] }], devices: [{ displayName: 'Laptop', platform: 'MACOS', status: 'ACTIVE', users: ['x@example.com'] }] });
+    await t.admin.seed({
+      groups: [{ name: 'Team', type: 'OKTA_GROUP', apps: ['Wiki'] }],
+      apps: [{ label: 'Wiki' }],
+      users: [{ login: 'x@example.com', status: 'ACTIVE', groups: ['Team'], factors: [{ factorType: 'sms' }] }],
+      devices: [{ displayName: 'Laptop', platform: 'MACOS', status: 'ACTIVE', users: ['x@example.com'] }],
+    });
     const state = await t.admin.state();
     const user = state.users[0];
     const team = state.groups.find((g) => g.name === 'Team');
@@ -52,7 +61,14 @@ describe('seed and state', () => {
 
   it('rejects an invalid seed with 400 and the reason, leaving the org unchanged', async () => {
     const before = await t.admin.state();
-    await expect(t.admin.seed({ groups: [], apps: [], users: [{ login: 'y@example.com', status: 'ACTIVE', groups: ['Nope'] }], devices: [] })).rejects.toThrow(/400 user y@example.com: unknown group Nope/);
+    await expect(
+      t.admin.seed({
+        groups: [],
+        apps: [],
+        users: [{ login: 'y@example.com', status: 'ACTIVE', groups: ['Nope'] }],
+        devices: [],
+      }),
+    ).rejects.toThrow(/400 user y@example.com: unknown group Nope/);
     await expect(t.admin.seed({ users: 'no' } as never)).rejects.toThrow(/400/);
     expect(await t.admin.state()).toEqual(before);
   });
@@ -85,7 +101,13 @@ describe('request log', () => {
 
 describe('faults', () => {
   it('answers with the fault instead of Okta and leaves the org unchanged', async () => {
-    await t.admin.addFault({ route: '/api/v1/users/*/lifecycle/*', method: 'POST', status: 500, errorCode: 'E0000009', errorSummary: 'Boom' });
+    await t.admin.addFault({
+      route: '/api/v1/users/*/lifecycle/*',
+      method: 'POST',
+      status: 500,
+      errorCode: 'E0000009',
+      errorSummary: 'Boom',
+    });
     const err = await failure(okta.userApi.suspendUser({ userId: IDS.alice }));
     expect([err.status, err.errorCode, err.errorSummary]).toEqual([500, 'E0000009', 'Boom']);
     expect((await okta.userApi.getUser({ userId: IDS.alice })).status).toBe('ACTIVE');
@@ -151,8 +173,25 @@ describe('rate limits', () => {
     const admin = new EmulatorAdmin(emu.url);
     const table = await admin.rateLimits();
     expect(table.concurrency).toBe(75);
-    expect(table.buckets.find((b) => b.name === 'users-get')).toEqual({ name: 'users-get', methods: ['GET'], pathPattern: '/api/v1/users/{idOrLogin}*', perMinute: 2000 });
-    expect(table.buckets.map((b) => b.name)).toEqual(expect.arrayContaining(['users-list-create', 'users-update', 'groups', 'groups-id', 'apps-id', 'apps', 'logs', 'devices', 'default']));
+    expect(table.buckets.find((b) => b.name === 'users-get')).toEqual({
+      name: 'users-get',
+      methods: ['GET'],
+      pathPattern: '/api/v1/users/{idOrLogin}*',
+      perMinute: 2000,
+    });
+    expect(table.buckets.map((b) => b.name)).toEqual(
+      expect.arrayContaining([
+        'users-list-create',
+        'users-update',
+        'groups',
+        'groups-id',
+        'apps-id',
+        'apps',
+        'logs',
+        'devices',
+        'default',
+      ]),
+    );
     const replaced = await admin.setRateLimits({ ...table, concurrency: 10 });
     expect(replaced.concurrency).toBe(10);
     await expect(admin.setRateLimits({ buckets: [], concurrency: 0 } as never)).rejects.toThrow(/400/);
@@ -170,7 +209,17 @@ describe('rate limits', () => {
     await raw(t.url, 'GET', `/api/v1/apps/${IDS.slack}/users`);
     await raw(t.url, 'GET', '/api/v1/logs');
     await raw(t.url, 'GET', '/api/v1/eventHooks');
-    expect((await t.admin.requests()).map((r) => r.bucket)).toEqual(['users-get', 'users-update', 'users-update', 'groups', 'groups-id', 'apps-id', 'apps', 'logs', 'default']);
+    expect((await t.admin.requests()).map((r) => r.bucket)).toEqual([
+      'users-get',
+      'users-update',
+      'users-update',
+      'groups',
+      'groups-id',
+      'apps-id',
+      'apps',
+      'logs',
+      'default',
+    ]);
   });
 
   it('answers 429 E0000047 past the per-minute limit with the bucket headers, and the window resets', async () => {
@@ -199,12 +248,15 @@ describe('rate limits', () => {
     expect(limited).toHaveLength(3);
     expect(limited[0]?.headers.get('x-rate-limit-limit')).toBe('0');
     expect(limited[0]?.headers.get('x-rate-limit-remaining')).toBe('0');
-    expect(Number(limited[0]?.headers.get('x-rate-limit-reset'))).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 50);
+    expect(Number(limited[0]?.headers.get('x-rate-limit-reset'))).toBeGreaterThanOrEqual(
+      Math.floor(Date.now() / 1000) + 50,
+    );
   });
 
   it('sends the rate-limit headers, Date and X-Okta-Request-Id on every answer', async () => {
     const res = await raw(t.url, 'GET', '/api/v1/users/nobody');
-    for (const h of ['date', 'x-okta-request-id', 'x-rate-limit-limit', 'x-rate-limit-remaining', 'x-rate-limit-reset']) expect(res.headers.get(h)).toBeTruthy();
+    for (const h of ['date', 'x-okta-request-id', 'x-rate-limit-limit', 'x-rate-limit-remaining', 'x-rate-limit-reset'])
+      expect(res.headers.get(h)).toBeTruthy();
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   });
 });
@@ -213,12 +265,20 @@ describe('state file', () => {
   it('loads at start, is written after changes, and survives a restart', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'okta-emu-')), 'okta.json');
     const first = await startOktaEmulator({ port: 0, stateFile: file, seed: fixtureOrg(), rateLimits: 'unlimited' });
-    const before = await fetch(`${first.url}/api/v1/users/${IDS.alice}/lifecycle/suspend`, { method: 'POST', headers: { authorization: 'SSWS test-token' } });
+    const before = await fetch(`${first.url}/api/v1/users/${IDS.alice}/lifecycle/suspend`, {
+      method: 'POST',
+      headers: { authorization: 'SSWS test-token' },
+    });
     expect(before.status).toBe(200);
     await new Promise((r) => setTimeout(r, 400));
     expect(existsSync(file)).toBe(true);
-    expect(JSON.parse(readFileSync(file, 'utf8')).users.find((u: { id: string }) => u.id === IDS.alice).status).toBe('SUSPENDED');
-    await fetch(`${first.url}/api/v1/users/${IDS.alice}/lifecycle/unsuspend`, { method: 'POST', headers: { authorization: 'SSWS test-token' } });
+    expect(JSON.parse(readFileSync(file, 'utf8')).users.find((u: { id: string }) => u.id === IDS.alice).status).toBe(
+      'SUSPENDED',
+    );
+    await fetch(`${first.url}/api/v1/users/${IDS.alice}/lifecycle/unsuspend`, {
+      method: 'POST',
+      headers: { authorization: 'SSWS test-token' },
+    });
     await first.close();
     const second = await startOktaEmulator({ port: 0, stateFile: file, rateLimits: 'unlimited' });
     const state = await new EmulatorAdmin(second.url).state();

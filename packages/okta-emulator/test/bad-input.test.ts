@@ -26,15 +26,30 @@ describe('bad input', () => {
   });
 
   it('answers 400 E0000003 to a body over 1 MiB', async () => {
-    const res = await raw(t.url, 'POST', '/api/v1/users', JSON.stringify({ profile: { login: 'x'.repeat(2_000_000) } }));
+    const res = await raw(
+      t.url,
+      'POST',
+      '/api/v1/users',
+      JSON.stringify({ profile: { login: 'x'.repeat(2_000_000) } }),
+    );
     expect([res.status, code(res)]).toEqual([400, 'E0000003']);
   });
 
   it('ignores unknown fields and answers 400 E0000001 for missing or huge logins', async () => {
-    const ok = await raw(t.url, 'POST', '/api/v1/users?activate=false', JSON.stringify({ profile: { login: 'u@example.com', email: 'u@example.com', firstName: 'U', lastName: 'U' }, nonsense: { deep: [1] } }));
+    const ok = await raw(
+      t.url,
+      'POST',
+      '/api/v1/users?activate=false',
+      JSON.stringify({
+        profile: { login: 'u@example.com', email: 'u@example.com', firstName: 'U', lastName: 'U' },
+        nonsense: { deep: [1] },
+      }),
+    );
     expect(ok.status).toBe(200);
     expect(code(await raw(t.url, 'POST', '/api/v1/users', JSON.stringify({ profile: {} })))).toBe('E0000001');
-    expect(code(await raw(t.url, 'POST', '/api/v1/users', JSON.stringify({ profile: { login: 'y'.repeat(5000) } })))).toBe('E0000001');
+    expect(
+      code(await raw(t.url, 'POST', '/api/v1/users', JSON.stringify({ profile: { login: 'y'.repeat(5000) } }))),
+    ).toBe('E0000001');
   });
 
   it('answers 404 E0000007 to unknown routes and ids, 405 E0000022 to wrong methods', async () => {
@@ -47,9 +62,20 @@ describe('bad input', () => {
   });
 
   it('answers 400 E0000031 to huge expressions and falls back to defaults for nonsensical limits', async () => {
-    expect(code(await raw(t.url, 'GET', `/api/v1/users?search=${encodeURIComponent('('.repeat(5000))}`))).toBe('E0000031');
-    expect(code(await raw(t.url, 'GET', `/api/v1/users?filter=${encodeURIComponent('(((((((((((((((((((((((((((((((((((((status eq "ACTIVE")))))))))))))))))))))))))))))))))))')}`))).toBe('E0000031');
-    for (const limit of ['-5', 'abc', '99999999999999999999', '100000']) expect((await raw(t.url, 'GET', `/api/v1/users?limit=${limit}`)).status).toBe(200);
+    expect(code(await raw(t.url, 'GET', `/api/v1/users?search=${encodeURIComponent('('.repeat(5000))}`))).toBe(
+      'E0000031',
+    );
+    expect(
+      code(
+        await raw(
+          t.url,
+          'GET',
+          `/api/v1/users?filter=${encodeURIComponent('(((((((((((((((((((((((((((((((((((((status eq "ACTIVE")))))))))))))))))))))))))))))))))))')}`,
+        ),
+      ),
+    ).toBe('E0000031');
+    for (const limit of ['-5', 'abc', '99999999999999999999', '100000'])
+      expect((await raw(t.url, 'GET', `/api/v1/users?limit=${limit}`)).status).toBe(200);
   });
 
   it('collapses // in paths', async () => {
@@ -68,7 +94,25 @@ describe('bad input', () => {
 
 describe('the OpenAPI check itself', () => {
   it('flags a body that does not match the schema and a status the operation does not declare', () => {
-    expect(validateResponse({ method: 'GET', path: `/api/v1/users/${IDS.alice}`, query: '', status: 200, body: { id: 5, status: 'NOPE' }, injected: false })).not.toEqual([]);
-    expect(validateResponse({ method: 'DELETE', path: `/api/v1/users/${IDS.alice}`, query: '', status: 200, body: undefined, injected: false })).not.toEqual([]);
+    expect(
+      validateResponse({
+        method: 'GET',
+        path: `/api/v1/users/${IDS.alice}`,
+        query: '',
+        status: 200,
+        body: { id: 5, status: 'NOPE' },
+        injected: false,
+      }),
+    ).not.toEqual([]);
+    expect(
+      validateResponse({
+        method: 'DELETE',
+        path: `/api/v1/users/${IDS.alice}`,
+        query: '',
+        status: 200,
+        body: undefined,
+        injected: false,
+      }),
+    ).not.toEqual([]);
   });
 });

@@ -7,7 +7,10 @@ import { apiRoutes } from '../src/server';
 import { CONTRACT_PATH } from '../src/testing/openapi';
 
 type Operation = { operationId?: string; security?: Array<Record<string, string[]>> };
-type Contract = { paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, unknown>> };
+type Contract = {
+  paths: Record<string, Record<string, Operation>>;
+  components: Record<string, Record<string, unknown>>;
+};
 
 const text = readFileSync(CONTRACT_PATH, 'utf8');
 const contract = parse(text) as Contract;
@@ -42,7 +45,9 @@ describe('the OpenAPI contract extract', () => {
 
   it('has an operation for every route the emulator serves, requiring the OAuth scope the emulator enforces', () => {
     expect(routes.length).toBeGreaterThan(50);
-    const missing = routes.filter((r) => operationFor(r.method, r.pattern) === undefined).map((r) => `${r.method} ${r.pattern}`);
+    const missing = routes
+      .filter((r) => operationFor(r.method, r.pattern) === undefined)
+      .map((r) => `${r.method} ${r.pattern}`);
     expect(missing).toEqual([]);
     const otherScope = routes
       .filter((r) => !(operationFor(r.method, r.pattern)?.security ?? []).some((s) => s['oauth2']?.includes(r.scope)))
@@ -51,9 +56,14 @@ describe('the OpenAPI contract extract', () => {
   });
 
   it('holds no operation the emulator does not serve', () => {
-    const served = new Set(routes.map((r) => `${r.method.toLowerCase()} ${templateFor(r.pattern, Object.keys(contract.paths))}`));
+    const served = new Set(
+      routes.map((r) => `${r.method.toLowerCase()} ${templateFor(r.pattern, Object.keys(contract.paths))}`),
+    );
     const extra = Object.entries(contract.paths).flatMap(([template, item]) =>
-      Object.keys(item).filter((m) => METHODS.has(m) && !served.has(`${m} ${template}`)).map((m) => `${m.toUpperCase()} ${template}`));
+      Object.keys(item)
+        .filter((m) => METHODS.has(m) && !served.has(`${m} ${template}`))
+        .map((m) => `${m.toUpperCase()} ${template}`),
+    );
     expect(extra).toEqual([]);
   });
 
@@ -64,6 +74,8 @@ describe('the OpenAPI contract extract', () => {
   });
 
   it('keeps no documentation-only keys (descriptions, summaries, examples, titles, tags, x- extensions)', () => {
-    expect(documentationKeys({ paths: contract.paths, components: contract.components } as unknown as Json)).toEqual([]);
+    expect(documentationKeys({ paths: contract.paths, components: contract.components } as unknown as Json)).toEqual(
+      [],
+    );
   });
 });

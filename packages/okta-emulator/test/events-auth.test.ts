@@ -42,18 +42,29 @@ describe('System Log', () => {
     await client.userApi.suspendUser({ userId: IDS.alice });
     const since = new Date(Date.now() - 60_000).toISOString();
     const until = new Date(Date.now() + 1000).toISOString();
-    const filtered = (await all(client.systemLogApi.listLogEvents({ since, until, filter: `eventType eq "user.session.clear" and target.id eq "${IDS.erin}"` }))) as LogEvent[];
+    const filtered = (await all(
+      client.systemLogApi.listLogEvents({
+        since,
+        until,
+        filter: `eventType eq "user.session.clear" and target.id eq "${IDS.erin}"`,
+      }),
+    )) as LogEvent[];
     expect(filtered).toHaveLength(1);
     const q = (await all(client.systemLogApi.listLogEvents({ since, until, q: 'suspend' }))) as LogEvent[];
     expect(q.map((e) => e.eventType)).toEqual(['user.lifecycle.suspend']);
     const paged = await all(client.systemLogApi.listLogEvents({ since, until, limit: 1 }));
     expect(paged).toHaveLength(3);
-    const desc = (await all(client.systemLogApi.listLogEvents({ since, until, sortOrder: 'DESCENDING' }))) as LogEvent[];
+    const desc = (await all(
+      client.systemLogApi.listLogEvents({ since, until, sortOrder: 'DESCENDING' }),
+    )) as LogEvent[];
     expect(desc[0]?.eventType).toBe('user.lifecycle.suspend');
   });
 
   it('always gives a polling query (no until) a next link, empty when idle', async () => {
-    const res = await fetch(`${t.url}/api/v1/logs?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, { headers: { authorization: 'SSWS test-token' } });
+    const res = await fetch(
+      `${t.url}/api/v1/logs?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+      { headers: { authorization: 'SSWS test-token' } },
+    );
     expect(await res.json()).toEqual([]);
     expect(res.headers.get('link')).toMatch(/rel="next"/);
     t.takeViolations();
@@ -74,7 +85,9 @@ describe('event hooks', () => {
   beforeAll(async () => {
     receiver = createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       req.on('end', () => {
         received.push({ method: req.method ?? '', headers: req.headers, body });
         if (req.method === 'GET') {
@@ -96,15 +109,22 @@ describe('event hooks', () => {
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/okta`;
   });
   afterAll(async () => new Promise<void>((r) => receiver.close(() => r())));
-  beforeEach(() => { received.length = 0; });
-
-  const createHook = () => client.eventHookApi.createEventHook({
-    eventHook: {
-      name: 'offboarding trigger',
-      events: { type: 'EVENT_TYPE', items: ['group.user_membership.add'] },
-      channel: { type: 'HTTP', version: '1.0.0', config: { uri: receiverUrl, authScheme: { type: 'HEADER', key: 'Authorization', value: 'shared-secret' } } },
-    },
+  beforeEach(() => {
+    received.length = 0;
   });
+
+  const createHook = () =>
+    client.eventHookApi.createEventHook({
+      eventHook: {
+        name: 'offboarding trigger',
+        events: { type: 'EVENT_TYPE', items: ['group.user_membership.add'] },
+        channel: {
+          type: 'HTTP',
+          version: '1.0.0',
+          config: { uri: receiverUrl, authScheme: { type: 'HEADER', key: 'Authorization', value: 'shared-secret' } },
+        },
+      },
+    });
 
   it('verifies with the one-time GET challenge, then delivers events with the auth header, retrying once on 5xx', async () => {
     const hook = await createHook();
@@ -122,7 +142,10 @@ describe('event hooks', () => {
     expect(envelope.eventType).toBe('com.okta.event_hook');
     const event = envelope.data.events[0];
     expect(event.eventType).toBe('group.user_membership.add');
-    expect(event.target.map((x: { type: string; id: string }) => [x.type, x.id])).toEqual([['User', IDS.alice], ['UserGroup', IDS.offboarding]]);
+    expect(event.target.map((x: { type: string; id: string }) => [x.type, x.id])).toEqual([
+      ['User', IDS.alice],
+      ['UserGroup', IDS.offboarding],
+    ]);
   });
 
   it('does not deliver to an unverified or deactivated hook', async () => {
@@ -140,7 +163,14 @@ describe('event hooks', () => {
     const id = hook.id as string;
     expect((await all(client.eventHookApi.listEventHooks())).map((h) => h.id)).toEqual([id]);
     expect((await client.eventHookApi.getEventHook({ eventHookId: id })).name).toBe('offboarding trigger');
-    const replaced = await client.eventHookApi.replaceEventHook({ eventHookId: id, eventHook: { name: 'renamed', events: { type: 'EVENT_TYPE', items: ['user.lifecycle.suspend'] }, channel: { type: 'HTTP', version: '1.0.0', config: { uri: receiverUrl } } } });
+    const replaced = await client.eventHookApi.replaceEventHook({
+      eventHookId: id,
+      eventHook: {
+        name: 'renamed',
+        events: { type: 'EVENT_TYPE', items: ['user.lifecycle.suspend'] },
+        channel: { type: 'HTTP', version: '1.0.0', config: { uri: receiverUrl } },
+      },
+    });
     expect([replaced.name, replaced.events?.items]).toEqual(['renamed', ['user.lifecycle.suspend']]);
     const active = await failure(client.eventHookApi.deleteEventHook({ eventHookId: id }));
     expect(active.status).toBe(403);
@@ -150,7 +180,13 @@ describe('event hooks', () => {
   });
 
   it('fails verification with 400 when the endpoint does not echo the challenge', async () => {
-    const hook = await client.eventHookApi.createEventHook({ eventHook: { name: 'bad', events: { type: 'EVENT_TYPE', items: ['user.lifecycle.suspend'] }, channel: { type: 'HTTP', version: '1.0.0', config: { uri: `${t.url}/nowhere` } } } });
+    const hook = await client.eventHookApi.createEventHook({
+      eventHook: {
+        name: 'bad',
+        events: { type: 'EVENT_TYPE', items: ['user.lifecycle.suspend'] },
+        channel: { type: 'HTTP', version: '1.0.0', config: { uri: `${t.url}/nowhere` } },
+      },
+    });
     const err = await failure(client.eventHookApi.verifyEventHook({ eventHookId: hook.id as string }));
     expect(err.status).toBe(400);
   });
@@ -168,11 +204,18 @@ describe('authentication', () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
     const publicJwk = { ...(await exportJWK(publicKey)), kid: 'key-1', alg: 'RS256' };
     const org = fixtureOrg();
-    org.serviceApps = [{ clientId: '0oaservice0000000000', publicJwk, scopes: ['okta.users.read', 'okta.users.manage'] }];
+    org.serviceApps = [
+      { clientId: '0oaservice0000000000', publicJwk, scopes: ['okta.users.read', 'okta.users.manage'] },
+    ];
     await t.admin.seed(org);
     const service = new okta.Client({
-      orgUrl: t.url, authorizationMode: 'PrivateKey', clientId: '0oaservice0000000000', scopes: ['okta.users.read', 'okta.users.manage', 'okta.groups.manage'],
-      privateKey: await exportPKCS8(privateKey), keyId: 'key-1', cacheMiddleware: null,
+      orgUrl: t.url,
+      authorizationMode: 'PrivateKey',
+      clientId: '0oaservice0000000000',
+      scopes: ['okta.users.read', 'okta.users.manage', 'okta.groups.manage'],
+      privateKey: await exportPKCS8(privateKey),
+      keyId: 'key-1',
+      cacheMiddleware: null,
       requestExecutor: new okta.DefaultRequestExecutor({ maxRetries: 0, requestTimeout: 0 }),
     });
     expect((await service.userApi.getUser({ userId: IDS.alice })).id).toBe(IDS.alice);
@@ -188,11 +231,22 @@ describe('authentication', () => {
     const { publicKey } = await generateKeyPair('RS256', { extractable: true });
     const other = await generateKeyPair('RS256', { extractable: true });
     const org = fixtureOrg();
-    org.serviceApps = [{ clientId: '0oaservice0000000000', publicJwk: { ...(await exportJWK(publicKey)), kid: 'k' }, scopes: ['okta.users.read'] }];
+    org.serviceApps = [
+      {
+        clientId: '0oaservice0000000000',
+        publicJwk: { ...(await exportJWK(publicKey)), kid: 'k' },
+        scopes: ['okta.users.read'],
+      },
+    ];
     await t.admin.seed(org);
     const service = new okta.Client({
-      orgUrl: t.url, authorizationMode: 'PrivateKey', clientId: '0oaservice0000000000', scopes: ['okta.users.read'],
-      privateKey: await exportPKCS8(other.privateKey), keyId: 'k', cacheMiddleware: null,
+      orgUrl: t.url,
+      authorizationMode: 'PrivateKey',
+      clientId: '0oaservice0000000000',
+      scopes: ['okta.users.read'],
+      privateKey: await exportPKCS8(other.privateKey),
+      keyId: 'k',
+      cacheMiddleware: null,
       requestExecutor: new okta.DefaultRequestExecutor({ maxRetries: 0, requestTimeout: 0 }),
     });
     const err = await failure(service.userApi.getUser({ userId: IDS.alice }));

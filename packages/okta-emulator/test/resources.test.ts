@@ -18,7 +18,11 @@ afterEach(() => expect(t.takeViolations()).toEqual([]));
 describe('groups', () => {
   it("lists a user's groups with their type, Everyone included", async () => {
     const groups = await all(okta.userApi.listUserGroups({ userId: IDS.alice }));
-    expect(groups.map((g) => [g.profile?.name, g.type])).toEqual([['Everyone', 'BUILT_IN'], ['Engineering', 'OKTA_GROUP'], ['AD Users', 'APP_GROUP']]);
+    expect(groups.map((g) => [g.profile?.name, g.type])).toEqual([
+      ['Everyone', 'BUILT_IN'],
+      ['Engineering', 'OKTA_GROUP'],
+      ['AD Users', 'APP_GROUP'],
+    ]);
   });
 
   it("answers 404 at iteration time for an unknown user's groups", async () => {
@@ -33,7 +37,9 @@ describe('groups', () => {
     const members = await all(okta.groupApi.listGroupUsers({ groupId: IDS.sales }));
     expect(members.map((u) => u.id)).toEqual([IDS.bob, IDS.alice]);
     await okta.groupApi.unassignUserFromGroup({ groupId: IDS.sales, userId: IDS.alice });
-    await expect(okta.groupApi.unassignUserFromGroup({ groupId: IDS.sales, userId: IDS.alice })).resolves.toBeUndefined();
+    await expect(
+      okta.groupApi.unassignUserFromGroup({ groupId: IDS.sales, userId: IDS.alice }),
+    ).resolves.toBeUndefined();
   });
 
   it('refuses membership changes of APP_GROUP and BUILT_IN groups with 403 E0000006, and adding to Everyone with 501 E0000060', async () => {
@@ -44,7 +50,11 @@ describe('groups', () => {
     const addApp = await failure(okta.groupApi.assignUserToGroup({ groupId: IDS.adUsers, userId: IDS.bob }));
     expect([addApp.status, addApp.errorCode]).toEqual([403, 'E0000006']);
     const addEveryone = await failure(okta.groupApi.assignUserToGroup({ groupId: IDS.everyone, userId: IDS.bob }));
-    expect([addEveryone.status, addEveryone.errorCode, addEveryone.errorSummary]).toEqual([501, 'E0000060', 'Unsupported operation.']);
+    expect([addEveryone.status, addEveryone.errorCode, addEveryone.errorSummary]).toEqual([
+      501,
+      'E0000060',
+      'Unsupported operation.',
+    ]);
   });
 
   it("removing a rule-managed member succeeds and puts the user on the rule's exclusion list", async () => {
@@ -56,12 +66,18 @@ describe('groups', () => {
   });
 
   it('creates, gets, lists with q/filter/search, and deletes groups', async () => {
-    const created = await okta.groupApi.createGroup({ group: { profile: { name: 'Contractors', description: 'Temps' } } });
+    const created = await okta.groupApi.createGroup({
+      group: { profile: { name: 'Contractors', description: 'Temps' } },
+    });
     expect(created.type).toBe('OKTA_GROUP');
     expect((await okta.groupApi.getGroup({ groupId: created.id as string })).profile?.name).toBe('Contractors');
     expect((await all(okta.groupApi.listGroups({ q: 'Contr' }))).map((g) => g.id)).toEqual([created.id]);
-    expect((await all(okta.groupApi.listGroups({ filter: 'type eq "APP_GROUP"' }))).map((g) => g.id)).toEqual([IDS.adUsers]);
-    expect((await all(okta.groupApi.listGroups({ search: 'profile.name sw "Off"' }))).map((g) => g.id)).toEqual([IDS.offboarding]);
+    expect((await all(okta.groupApi.listGroups({ filter: 'type eq "APP_GROUP"' }))).map((g) => g.id)).toEqual([
+      IDS.adUsers,
+    ]);
+    expect((await all(okta.groupApi.listGroups({ search: 'profile.name sw "Off"' }))).map((g) => g.id)).toEqual([
+      IDS.offboarding,
+    ]);
     await expect(okta.groupApi.deleteGroup({ groupId: created.id as string })).resolves.toBeUndefined();
     const gone = await failure(okta.groupApi.getGroup({ groupId: created.id as string }));
     expect([gone.status, gone.errorCode]).toEqual([404, 'E0000007']);
@@ -69,7 +85,8 @@ describe('groups', () => {
 
   it('pages through group members', async () => {
     const org = fixtureOrg();
-    for (let i = 0; i < 12; i++) org.users.push({ login: `sales${i}@example.com`, status: 'ACTIVE', groups: ['Sales'] });
+    for (let i = 0; i < 12; i++)
+      org.users.push({ login: `sales${i}@example.com`, status: 'ACTIVE', groups: ['Sales'] });
     await t.admin.seed(org);
     const members = await all(okta.groupApi.listGroupUsers({ groupId: IDS.sales, limit: 5 }));
     expect(members).toHaveLength(13);
@@ -93,17 +110,28 @@ describe('apps', () => {
   });
 
   it('unassigns a direct assignment (204) and refuses a group-scoped one with 403 E0000046', async () => {
-    await expect(okta.applicationApi.unassignUserFromApplication({ appId: IDS.salesforce, userId: IDS.alice })).resolves.toBeUndefined();
-    const again = await failure(okta.applicationApi.unassignUserFromApplication({ appId: IDS.salesforce, userId: IDS.alice }));
+    await expect(
+      okta.applicationApi.unassignUserFromApplication({ appId: IDS.salesforce, userId: IDS.alice }),
+    ).resolves.toBeUndefined();
+    const again = await failure(
+      okta.applicationApi.unassignUserFromApplication({ appId: IDS.salesforce, userId: IDS.alice }),
+    );
     expect([again.status, again.errorCode]).toEqual([404, 'E0000007']);
-    const group = await failure(okta.applicationApi.unassignUserFromApplication({ appId: IDS.github, userId: IDS.alice }));
+    const group = await failure(
+      okta.applicationApi.unassignUserFromApplication({ appId: IDS.github, userId: IDS.alice }),
+    );
     expect([group.status, group.errorCode]).toEqual([403, 'E0000046']);
   });
 
   it('assigns an app (200 AppUser) and refuses a DEPROVISIONED user with 403 E0000117', async () => {
-    const appUser = await okta.applicationApi.assignUserToApplication({ appId: IDS.salesforce, appUser: { id: IDS.bob, scope: 'USER' } });
+    const appUser = await okta.applicationApi.assignUserToApplication({
+      appId: IDS.salesforce,
+      appUser: { id: IDS.bob, scope: 'USER' },
+    });
     expect([appUser.id, appUser.scope]).toEqual([IDS.bob, 'USER']);
-    const err = await failure(okta.applicationApi.assignUserToApplication({ appId: IDS.salesforce, appUser: { id: IDS.carol, scope: 'USER' } }));
+    const err = await failure(
+      okta.applicationApi.assignUserToApplication({ appId: IDS.salesforce, appUser: { id: IDS.carol, scope: 'USER' } }),
+    );
     expect([err.status, err.errorCode]).toEqual([403, 'E0000117']);
   });
 
@@ -111,7 +139,9 @@ describe('apps', () => {
     await okta.groupApi.assignUserToGroup({ groupId: IDS.engineering, userId: IDS.bob });
     expect((await okta.applicationApi.getApplicationUser({ appId: IDS.github, userId: IDS.bob })).scope).toBe('GROUP');
     await okta.groupApi.unassignUserFromGroup({ groupId: IDS.engineering, userId: IDS.bob });
-    expect((await failure(okta.applicationApi.getApplicationUser({ appId: IDS.github, userId: IDS.bob }))).status).toBe(404);
+    expect((await failure(okta.applicationApi.getApplicationUser({ appId: IDS.github, userId: IDS.bob }))).status).toBe(
+      404,
+    );
   });
 
   it('gets an app and lists app users with expand=user kept in next links', async () => {
@@ -126,15 +156,28 @@ describe('OAuth grants and refresh tokens', () => {
     const grants = await all(okta.userApi.listUserGrants({ userId: IDS.alice }));
     expect(grants.map((g) => [g.id, g.clientId])).toEqual([[IDS.aliceGrant, IDS.slack]]);
     const clients = await all(okta.userApi.listUserClients({ userId: IDS.alice }));
-    expect(clients.map((c) => [c.client_id, c.client_name])).toEqual([[IDS.slack, 'Slack'], [IDS.github, 'GitHub']]);
-    const tokens = await all(okta.userApi.listRefreshTokensForUserAndClient({ userId: IDS.alice, clientId: IDS.slack }));
+    expect(clients.map((c) => [c.client_id, c.client_name])).toEqual([
+      [IDS.slack, 'Slack'],
+      [IDS.github, 'GitHub'],
+    ]);
+    const tokens = await all(
+      okta.userApi.listRefreshTokensForUserAndClient({ userId: IDS.alice, clientId: IDS.slack }),
+    );
     expect(tokens.map((r) => r.id)).toEqual([IDS.aliceToken]);
-    await expect(okta.userApi.revokeTokensForUserAndClient({ userId: IDS.alice, clientId: IDS.slack })).resolves.toBeUndefined();
-    await okta.userApi.revokeTokenForUserAndClient({ userId: IDS.alice, clientId: IDS.github, tokenId: IDS.aliceToken2 });
+    await expect(
+      okta.userApi.revokeTokensForUserAndClient({ userId: IDS.alice, clientId: IDS.slack }),
+    ).resolves.toBeUndefined();
+    await okta.userApi.revokeTokenForUserAndClient({
+      userId: IDS.alice,
+      clientId: IDS.github,
+      tokenId: IDS.aliceToken2,
+    });
     await okta.userApi.revokeGrantsForUserAndClient({ userId: IDS.alice, clientId: IDS.slack });
     await expect(okta.userApi.revokeUserGrants({ userId: IDS.alice })).resolves.toBeUndefined();
     expect(await all(okta.userApi.listUserClients({ userId: IDS.alice }))).toEqual([]);
-    const missing = await failure(okta.userApi.revokeTokenForUserAndClient({ userId: IDS.alice, clientId: IDS.github, tokenId: IDS.aliceToken2 }));
+    const missing = await failure(
+      okta.userApi.revokeTokenForUserAndClient({ userId: IDS.alice, clientId: IDS.github, tokenId: IDS.aliceToken2 }),
+    );
     expect(missing.status).toBe(404);
   });
 });
@@ -146,7 +189,10 @@ describe('devices', () => {
     const devices = await all(okta.deviceApi.listDevices({ expand: 'user' }));
     const ipad = devices.find((d) => d.id === IDS.ipad);
     expect(ipad?._embedded?.users?.map((u) => u.user?.id)).toEqual([IDS.alice, IDS.bob]);
-    expect((await all(okta.deviceApi.listDeviceUsers({ deviceId: IDS.ipad }))).map((u) => u.user?.id)).toEqual([IDS.alice, IDS.bob]);
+    expect((await all(okta.deviceApi.listDeviceUsers({ deviceId: IDS.ipad }))).map((u) => u.user?.id)).toEqual([
+      IDS.alice,
+      IDS.bob,
+    ]);
   });
 
   it("answers 404 E0000007 '(GenericUDObject)' for an unknown device", async () => {

@@ -27,7 +27,7 @@ describe('get and list users', () => {
     expect(byLogin.id).toBe(IDS.alice);
   });
 
-  it('answers 404 E0000007 in Okta\'s message form for an unknown user', async () => {
+  it("answers 404 E0000007 in Okta's message form for an unknown user", async () => {
     const err = await failure(okta.userApi.getUser({ userId: 'missing@example.com' }));
     expect(err.status).toBe(404);
     expect(err.errorCode).toBe('E0000007');
@@ -46,7 +46,9 @@ describe('get and list users', () => {
     expect(byLogin.map((u) => u.id)).toEqual([IDS.bob]);
     const sw = await all(okta.userApi.listUsers({ search: 'profile.firstName sw "Al" or profile.lastName co "oste"' }));
     expect(sw.map((u) => u.id).sort()).toEqual([IDS.alice, IDS.frank].sort());
-    const and = await all(okta.userApi.listUsers({ search: 'status eq "ACTIVE" and profile.department eq "Engineering"' }));
+    const and = await all(
+      okta.userApi.listUsers({ search: 'status eq "ACTIVE" and profile.department eq "Engineering"' }),
+    );
     expect(and.map((u) => u.id)).toEqual([IDS.alice]);
   });
 
@@ -79,18 +81,41 @@ describe('get and list users', () => {
 
 describe('create users', () => {
   it('creates an ACTIVE user with a password, PROVISIONED without, STAGED with activate=false', async () => {
-    const withPw = await okta.userApi.createUser({ body: { profile: { login: 'new.one@example.com', email: 'new.one@example.com', firstName: 'New', lastName: 'One' }, credentials: { password: { value: 'Sup3r-secret!' } } } });
+    const withPw = await okta.userApi.createUser({
+      body: {
+        profile: { login: 'new.one@example.com', email: 'new.one@example.com', firstName: 'New', lastName: 'One' },
+        credentials: { password: { value: 'Sup3r-secret!' } },
+      },
+    });
     expect(withPw.status).toBe('ACTIVE');
-    const noPw = await okta.userApi.createUser({ body: { profile: { login: 'new.two@example.com', email: 'new.two@example.com', firstName: 'New', lastName: 'Two' } } });
+    const noPw = await okta.userApi.createUser({
+      body: {
+        profile: { login: 'new.two@example.com', email: 'new.two@example.com', firstName: 'New', lastName: 'Two' },
+      },
+    });
     expect(noPw.status).toBe('PROVISIONED');
-    const staged = await okta.userApi.createUser({ activate: false, body: { profile: { login: 'new.three@example.com', email: 'new.three@example.com', firstName: 'New', lastName: 'Three' } } });
+    const staged = await okta.userApi.createUser({
+      activate: false,
+      body: {
+        profile: {
+          login: 'new.three@example.com',
+          email: 'new.three@example.com',
+          firstName: 'New',
+          lastName: 'Three',
+        },
+      },
+    });
     expect(staged.status).toBe('STAGED');
     expect((await okta.userApi.getUser({ userId: 'new.three@example.com' })).id).toBe(staged.id);
     expect(staged.id).toMatch(/^00u[A-Za-z0-9]{17}$/);
   });
 
   it('rejects a duplicate login with 400 E0000001', async () => {
-    const err = await failure(okta.userApi.createUser({ body: { profile: { login: 'alice.adams@example.com', email: 'a@example.com', firstName: 'A', lastName: 'A' } } }));
+    const err = await failure(
+      okta.userApi.createUser({
+        body: { profile: { login: 'alice.adams@example.com', email: 'a@example.com', firstName: 'A', lastName: 'A' } },
+      }),
+    );
     expect(err.status).toBe(400);
     expect(err.errorCode).toBe('E0000001');
     expect(err.errorCauses?.[0]?.errorSummary).toMatch(/already exists/);
@@ -183,7 +208,10 @@ describe('user lifecycle', () => {
   });
 
   it('updates a profile partially with POST', async () => {
-    const updated = await okta.userApi.updateUser({ userId: IDS.alice, user: { profile: { title: 'Staff Engineer' } } });
+    const updated = await okta.userApi.updateUser({
+      userId: IDS.alice,
+      user: { profile: { title: 'Staff Engineer' } },
+    });
     expect(updated.profile?.['title']).toBe('Staff Engineer');
     expect(updated.profile?.login).toBe('alice.adams@example.com');
   });
@@ -214,7 +242,9 @@ describe('factors', () => {
   });
 
   it('unenrolling push also unenrolls the other Okta Verify factors; a second unenroll is 404', async () => {
-    await expect(okta.userFactorApi.unenrollFactor({ userId: IDS.alice, factorId: IDS.alicePush })).resolves.toBeUndefined();
+    await expect(
+      okta.userFactorApi.unenrollFactor({ userId: IDS.alice, factorId: IDS.alicePush }),
+    ).resolves.toBeUndefined();
     const left = await all(okta.userFactorApi.listFactors({ userId: IDS.alice }));
     expect(left.map((f) => f.id)).toEqual([IDS.aliceSms]);
     const again = await failure(okta.userFactorApi.unenrollFactor({ userId: IDS.alice, factorId: IDS.alicePush }));

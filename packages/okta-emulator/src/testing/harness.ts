@@ -23,7 +23,9 @@ export type TestEmulator = {
 export async function startTestEmulator(options: OktaEmulatorOptions = {}): Promise<TestEmulator> {
   let violations: string[] = [];
   const emulator = await startOktaEmulator({
-    port: 0, rateLimits: 'unlimited', ...options,
+    port: 0,
+    rateLimits: 'unlimited',
+    ...options,
     onResponse: (r) => {
       if (r.injected) return;
       try {
@@ -37,10 +39,14 @@ export async function startTestEmulator(options: OktaEmulatorOptions = {}): Prom
     emulator,
     url: emulator.url,
     admin: new EmulatorAdmin(emulator.url),
-    client: ({ maxRetries = 0, ...extra } = {}) => new okta.Client({
-      orgUrl: emulator.url, token: TOKEN, cacheMiddleware: null,
-      requestExecutor: new okta.DefaultRequestExecutor({ maxRetries, requestTimeout: 0 }), ...extra,
-    }),
+    client: ({ maxRetries = 0, ...extra } = {}) =>
+      new okta.Client({
+        orgUrl: emulator.url,
+        token: TOKEN,
+        cacheMiddleware: null,
+        requestExecutor: new okta.DefaultRequestExecutor({ maxRetries, requestTimeout: 0 }),
+        ...extra,
+      }),
     takeViolations: () => {
       const out = violations;
       violations = [];
@@ -57,7 +63,14 @@ export async function all<T>(collection: Promise<AsyncIterable<T>> | AsyncIterab
 }
 
 /** The OktaApiError (or other error) a call rejects with. */
-export async function failure(promise: Promise<unknown>): Promise<{ status?: number; errorCode?: string; errorSummary?: string; errorCauses?: Array<{ errorSummary: string }>; headers?: { get(n: string): string | null }; message: string }> {
+export async function failure(promise: Promise<unknown>): Promise<{
+  status?: number;
+  errorCode?: string;
+  errorSummary?: string;
+  errorCauses?: Array<{ errorSummary: string }>;
+  headers?: { get(n: string): string | null };
+  message: string;
+}> {
   try {
     await promise;
   } catch (err) {
@@ -67,8 +80,22 @@ export async function failure(promise: Promise<unknown>): Promise<{ status?: num
 }
 
 /** Raw HTTP call with the SSWS token, for what the SDK can't send (bad bodies, unknown routes). */
-export async function raw(url: string, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: unknown; text: string }> {
-  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `SSWS ${TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ...(body !== undefined ? { body } : {}) });
+export async function raw(
+  url: string,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; json: unknown; text: string }> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      authorization: `SSWS ${TOKEN}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body } : {}),
+  });
   const text = await res.text();
   let json: unknown;
   try {

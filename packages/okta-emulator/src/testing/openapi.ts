@@ -27,7 +27,12 @@ function load(): NonNullable<typeof cached> {
     .filter((p) => p.startsWith('/api/v1'))
     .map((template) => ({
       template,
-      regex: new RegExp(`^${template.split('/').map((s) => (s.startsWith('{') ? '[^/]+' : s.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('/')}$`),
+      regex: new RegExp(
+        `^${template
+          .split('/')
+          .map((s) => (s.startsWith('{') ? '[^/]+' : s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+          .join('/')}$`,
+      ),
       literals: template.split('/').filter((s) => s && !s.startsWith('{')).length,
     }))
     .sort((a, b) => b.literals - a.literals);
@@ -45,12 +50,20 @@ function deref(spec: Spec, value: unknown, pointer: string): { value: unknown; p
   let p = pointer;
   while (v && typeof v === 'object' && '$ref' in v) {
     p = String((v as { $ref: string }).$ref).replace(/^#/, '');
-    v = p.split('/').slice(1).reduce<unknown>((o, k) => (o as Record<string, unknown>)[k.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
+    v = p
+      .split('/')
+      .slice(1)
+      .reduce<unknown>((o, k) => (o as Record<string, unknown>)[k.replace(/~1/g, '/').replace(/~0/g, '~')], spec);
   }
   return { value: v, pointer: p };
 }
 
-function allowed(r: ObservedResponse, template: string, kind: 'undeclared' | 'schema', errors: string): AllowedAnswer | undefined {
+function allowed(
+  r: ObservedResponse,
+  template: string,
+  kind: 'undeclared' | 'schema',
+  errors: string,
+): AllowedAnswer | undefined {
   const code = (r.body as { errorCode?: string } | undefined)?.errorCode;
   return OPENAPI_ALLOWLIST.find((a) => {
     if (a.status !== r.status || (a.method && a.method !== r.method)) return false;
@@ -68,16 +81,22 @@ export function validateResponse(r: ObservedResponse): string[] {
   const found = templates.find((t) => t.regex.test(r.path) && spec.paths[t.template]?.[r.method.toLowerCase()]);
   const errorShape = (): string[] => {
     const b = r.body as Record<string, unknown> | undefined;
-    return b && typeof b.errorCode === 'string' && typeof b.errorSummary === 'string' && Array.isArray(b.errorCauses) ? [] : [`${label}: not an Okta error envelope`];
+    return b && typeof b.errorCode === 'string' && typeof b.errorSummary === 'string' && Array.isArray(b.errorCauses)
+      ? []
+      : [`${label}: not an Okta error envelope`];
   };
   if (!found) {
-    return allowed(r, '(unknown)', 'undeclared', '') ? errorShape() : [`${label}: no operation in the OpenAPI contract`];
+    return allowed(r, '(unknown)', 'undeclared', '')
+      ? errorShape()
+      : [`${label}: no operation in the OpenAPI contract`];
   }
   const op = spec.paths[found.template]?.[r.method.toLowerCase()] as Operation;
   const opPointer = `/paths/${pointerEscape(found.template)}/${r.method.toLowerCase()}`;
   const declared = op.responses[String(r.status)] ?? op.responses['default'];
   if (!declared) {
-    return allowed(r, found.template, 'undeclared', '') ? errorShape() : [`${label}: status not declared for ${found.template}`];
+    return allowed(r, found.template, 'undeclared', '')
+      ? errorShape()
+      : [`${label}: status not declared for ${found.template}`];
   }
   const { value: response, pointer } = deref(spec, declared, `${opPointer}/responses/${r.status}`);
   const content = (response as { content?: Record<string, { schema?: unknown }> }).content;
