@@ -4,7 +4,7 @@ import { notFound, oktaError } from './errors';
 import type { DeviceRec, UserRec } from './org';
 import { limitParam, page, type Ctx, type Reply, type Router } from './routing';
 import { dotted, parseExpression } from './search-expressions';
-import { renderUser, requireUser } from './users';
+import { renderUser, requireVisibleUser } from './users';
 
 const MODELS: Record<string, { manufacturer: string; model: string; osVersion: string }> = {
   WINDOWS: { manufacturer: 'LENOVO', model: '20L8S2N800', osVersion: '10.0.19045' },
@@ -117,8 +117,9 @@ function listDevices(ctx: Ctx): Reply {
   );
 }
 
+/** A deactivated user's devices answer 404 like their factors (docs/okta-behaviour.md §18). */
 function listUserDevices(ctx: Ctx): Reply {
-  const user = requireUser(ctx);
+  const user = requireVisibleUser(ctx);
   const devices = [...user.devices].flatMap((id) => ctx.org.devices.get(id) ?? []);
   return {
     status: 200,

@@ -2,7 +2,7 @@
 import { notFound, oktaError } from './errors';
 import type { FactorRec, UserRec } from './org';
 import type { Ctx, Reply, Router } from './routing';
-import { requireUser, userTarget } from './users';
+import { requireUser, requireVisibleUser, userTarget } from './users';
 
 const VENDOR: Record<string, string> = {
   OKTA: 'OKTA',
@@ -58,9 +58,15 @@ function renderFactor(f: FactorRec, user: UserRec, base: string): Record<string,
   };
 }
 
+/**
+ * Only factors whose type is REQUIRED or OPTIONAL in the highest-priority enrollment policy are listed (`listFactors`;
+ * okta/okta-sdk-java#1548: a factor disabled in policy is absent from the API, shown in the Admin Console), and none
+ * for a deactivated user, whose factors answer 404 (okta/okta-sdk-java#646). docs/okta-behaviour.md §8.1.
+ */
 function listFactors(ctx: Ctx): Reply {
-  const user = requireUser(ctx);
-  return { status: 200, body: user.factors.map((f) => renderFactor(f, user, ctx.baseUrl)) };
+  const user = requireVisibleUser(ctx);
+  const listed = user.factors.filter((f) => (ctx.org.factorPolicy[f.factorType] ?? 'OPTIONAL') !== 'NOT_ALLOWED');
+  return { status: 200, body: listed.map((f) => renderFactor(f, user, ctx.baseUrl)) };
 }
 
 /** Unenrolling one Okta Verify factor (push, signed_nonce) unenrolls its siblings too. */

@@ -2,7 +2,7 @@
 import { notFound } from './errors';
 import type { GrantRec, RefreshTokenRec, UserRec } from './org';
 import { limitParam, page, type Ctx, type Reply, type Router } from './routing';
-import { requireUser, userTarget } from './users';
+import { requireVisibleUser, userTarget } from './users';
 
 function clientName(ctx: Ctx, clientId: string): string {
   return ctx.org.apps.get(clientId)?.label ?? clientId;
@@ -53,7 +53,7 @@ function renderToken(r: RefreshTokenRec, user: UserRec, base: string): Record<st
 }
 
 function listUserGrants(ctx: Ctx): Reply {
-  const user = requireUser(ctx);
+  const user = requireVisibleUser(ctx);
   const scopeId = ctx.query.get('scopeId');
   const grants = user.grants.filter((g) => !scopeId || g.scopeId === scopeId);
   return page(
@@ -66,7 +66,7 @@ function listUserGrants(ctx: Ctx): Reply {
 }
 
 function getUserGrant(ctx: Ctx): Reply {
-  const user = requireUser(ctx);
+  const user = requireVisibleUser(ctx);
   const grant = user.grants.find((g) => g.id === ctx.params['grantId']);
   if (!grant) throw notFound(ctx.params['grantId'] ?? '', 'OAuth2ScopeConsentGrant');
   return { status: 200, body: renderGrant(grant, user, ctx.baseUrl) };
@@ -96,7 +96,7 @@ function revokeTokens(ctx: Ctx, user: UserRec, keep: (r: RefreshTokenRec) => boo
 
 /** Clients the user has granted consent to or holds refresh tokens for. */
 function listUserClients(ctx: Ctx): Reply {
-  const user = requireUser(ctx);
+  const user = requireVisibleUser(ctx);
   const ids = [...new Set([...user.grants.map((g) => g.clientId), ...user.refreshTokens.map((r) => r.clientId)])];
   const base = ctx.baseUrl;
   return {
@@ -117,18 +117,18 @@ export function registerGrantRoutes(router: Router): void {
   router
     .add('GET', '/api/v1/users/:userId/grants', 'okta.users.read', listUserGrants)
     .add('DELETE', '/api/v1/users/:userId/grants', 'okta.users.manage', (ctx) =>
-      revokeGrants(ctx, requireUser(ctx), () => false),
+      revokeGrants(ctx, requireVisibleUser(ctx), () => false),
     )
     .add('GET', '/api/v1/users/:userId/grants/:grantId', 'okta.users.read', getUserGrant)
     .add('DELETE', '/api/v1/users/:userId/grants/:grantId', 'okta.users.manage', (ctx) => {
-      const user = requireUser(ctx);
+      const user = requireVisibleUser(ctx);
       if (!user.grants.some((g) => g.id === ctx.params['grantId']))
         throw notFound(ctx.params['grantId'] ?? '', 'OAuth2ScopeConsentGrant');
       return revokeGrants(ctx, user, (g) => g.id !== ctx.params['grantId']);
     })
     .add('GET', '/api/v1/users/:userId/clients', 'okta.users.read', listUserClients)
     .add('GET', `${client}/grants`, 'okta.users.read', (ctx) => {
-      const user = requireUser(ctx);
+      const user = requireVisibleUser(ctx);
       const grants = user.grants.filter((g) => g.clientId === ctx.params['clientId']);
       return page(
         ctx,
@@ -139,10 +139,10 @@ export function registerGrantRoutes(router: Router): void {
       );
     })
     .add('DELETE', `${client}/grants`, 'okta.users.manage', (ctx) =>
-      revokeGrants(ctx, requireUser(ctx), (g) => g.clientId !== ctx.params['clientId']),
+      revokeGrants(ctx, requireVisibleUser(ctx), (g) => g.clientId !== ctx.params['clientId']),
     )
     .add('GET', `${client}/tokens`, 'okta.users.read', (ctx) => {
-      const user = requireUser(ctx);
+      const user = requireVisibleUser(ctx);
       const tokens = user.refreshTokens.filter((r) => r.clientId === ctx.params['clientId']);
       return page(
         ctx,
@@ -153,10 +153,10 @@ export function registerGrantRoutes(router: Router): void {
       );
     })
     .add('DELETE', `${client}/tokens`, 'okta.users.manage', (ctx) =>
-      revokeTokens(ctx, requireUser(ctx), (r) => r.clientId !== ctx.params['clientId']),
+      revokeTokens(ctx, requireVisibleUser(ctx), (r) => r.clientId !== ctx.params['clientId']),
     )
     .add('GET', `${client}/tokens/:tokenId`, 'okta.users.read', (ctx) => {
-      const user = requireUser(ctx);
+      const user = requireVisibleUser(ctx);
       const token = user.refreshTokens.find(
         (r) => r.id === ctx.params['tokenId'] && r.clientId === ctx.params['clientId'],
       );
@@ -164,7 +164,7 @@ export function registerGrantRoutes(router: Router): void {
       return { status: 200, body: renderToken(token, user, ctx.baseUrl) };
     })
     .add('DELETE', `${client}/tokens/:tokenId`, 'okta.users.manage', (ctx) => {
-      const user = requireUser(ctx);
+      const user = requireVisibleUser(ctx);
       const id = ctx.params['tokenId'];
       if (!user.refreshTokens.some((r) => r.id === id && r.clientId === ctx.params['clientId']))
         throw notFound(id ?? '', 'OAuth2RefreshToken');

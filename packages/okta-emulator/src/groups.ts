@@ -1,8 +1,8 @@
 // Groups, memberships (with the OKTA_GROUP-only and rule-exclusion rules) and group rules (docs/okta-behaviour.md §9).
-import { notFound, oktaError } from './errors';
+import { invalidSearch, notFound, oktaError } from './errors';
 import type { LogTarget } from './logs';
 import { ID_PREFIX, newId, type GroupRec } from './org';
-import { limitParam, page, requireObjectBody, type Ctx, type Reply, type Router } from './routing';
+import { limitParam, page, requireObjectBody, selfUrl, type Ctx, type Reply, type Router } from './routing';
 import { dotted, parseExpression } from './search-expressions';
 import { renderUser, requireUser, userTarget } from './users';
 
@@ -62,23 +62,42 @@ function groupAttr(g: GroupRec, attr: string): unknown {
   }
 }
 
+const GROUP_FILTER_ATTRS = new Set(['id', 'type', 'lastupdated', 'lastmembershipupdated']);
+
+/** A query (`q`) is not paged and stops at 300 groups (`listGroups`, parameter `q`: "You can't page a query"). */
+const GROUP_QUERY_LIMIT = 300;
+
+/**
+ * `filter` on `id`, `type`, `lastUpdated`, `lastMembershipUpdated`; `search` on those and the profile (`profile.name eq
+ * "..."`, `and`/`or`), paged; `q` a name prefix, one page of at most 300 (docs/okta-behaviour.md §9.1).
+ */
 function listGroups(ctx: Ctx): Reply {
-  const limit = limitParam(ctx, 10000, 10000);
   const preds: Array<(g: GroupRec) => boolean> = [];
   for (const name of ['filter', 'search'] as const) {
     const raw = ctx.query.get(name);
     if (!raw) continue;
     const expr = parseExpression(raw);
+    const unsupported =
+      name === 'filter' && expr.comparisons.find((c) => !GROUP_FILTER_ATTRS.has(c.attr.toLowerCase()));
+    if (unsupported) throw invalidSearch(`filter: ${unsupported.attr} is not supported (use search)`);
     preds.push((g) => expr.matches((a) => groupAttr(g, a)));
   }
   const q = ctx.query.get('q')?.toLowerCase();
   if (q) preds.push((g) => g.name.toLowerCase().startsWith(q));
   const groups = [...ctx.org.groups.values()].filter((g) => preds.every((p) => p(g)));
+  if (q) {
+    const cut = groups.slice(0, limitParam(ctx, GROUP_QUERY_LIMIT, GROUP_QUERY_LIMIT));
+    return {
+      status: 200,
+      body: cut.map((g) => renderGroup(g, ctx.baseUrl)),
+      headers: { link: `<${selfUrl(ctx)}>; rel="self"` },
+    };
+  }
   return page(
     ctx,
     groups,
     (g) => g.id,
-    limit,
+    limitParam(ctx, 10000, 10000),
     (g) => renderGroup(g, ctx.baseUrl),
   );
 }
@@ -146,10 +165,12 @@ function assertMembershipEditable(g: GroupRec, adding: boolean, everyoneId: stri
   if (g.type !== 'OKTA_GROUP') throw oktaError('E0000006');
 }
 
+/** A user who is still being activated can't be added yet: 409 E0000112 (docs/okta-behaviour.md §6.1). */
 function assignUserToGroup(ctx: Ctx): Reply {
   const g = requireGroup(ctx);
   const user = requireUser(ctx);
   assertMembershipEditable(g, true, ctx.org.everyoneId);
+  if (user.transitioningToStatus === 'ACTIVE') throw oktaError('E0000112');
   if (!g.members.has(user.id)) {
     g.members.add(user.id);
     user.groups.add(g.id);

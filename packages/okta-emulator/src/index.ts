@@ -1,9 +1,22 @@
 // The emulator's public API: start one in-process, drive it through its admin API, seed it.
 import { join } from 'node:path';
 
-export { startOktaEmulator, type OktaEmulator, type OktaEmulatorOptions, type ObservedResponse } from './server';
+export {
+  DEFAULT_ACTIVATION_DELAY_MS,
+  startOktaEmulator,
+  type OktaEmulator,
+  type OktaEmulatorOptions,
+  type ObservedResponse,
+} from './server';
 export { EmulatorAdmin } from './admin-client';
-export { RateLimiter, unlimitedTable, workforceTable } from './rate-limits';
+export {
+  RateLimiter,
+  unlimitedTable,
+  workforceBucket,
+  workforceTable,
+  WORKFORCE_PER_MINUTE,
+  type RateLimitBucketId,
+} from './rate-limits';
 export { demoOrg, generateSampleOrg, type SampleOrgOptions } from './sample-org';
 export type * from './types';
 

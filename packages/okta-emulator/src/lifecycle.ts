@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { notFound, oktaError } from './errors';
 import type { UserRec } from './org';
 import { boolParam, type Ctx, type Reply, type Router } from './routing';
-import { requireUser, userTarget } from './users';
+import { requireUser, requireVisibleUser, userTarget } from './users';
 
 /** How long a `Prefer: respond-async` deactivation stays in `transitioningToStatus` (real ms). */
 export const ASYNC_DEACTIVATION_MS = 300;
@@ -21,12 +21,31 @@ function activationReply(ctx: Ctx, sendEmailDefault: boolean): Reply {
   return { status: 200, body: { activationToken: token, activationUrl: `${ctx.baseUrl}/welcome/${token}` } };
 }
 
+/**
+ * Activation is asynchronous (`activateUser`): the answer comes at once, the user keeps their status with
+ * `transitioningToStatus: "ACTIVE"` until it completes. A second activate meanwhile is 409 E0000112, the error
+ * Okta gives for changing a user who is still being activated (emulator choice of pairing, docs/okta-behaviour.md §6.1).
+ */
 function activate(ctx: Ctx): Reply {
   const user = requireUser(ctx);
+  if (user.transitioningToStatus === 'ACTIVE') throw oktaError('E0000112');
   if (user.status !== 'STAGED' && user.status !== 'DEPROVISIONED') throw oktaError('E0000016');
-  setStatus(user, user.hasPassword ? 'ACTIVE' : 'PROVISIONED');
-  user.activated = user.statusChanged;
-  ctx.record('user.lifecycle.activate', [userTarget(user)]);
+  const complete = (): void => {
+    delete user.transitioningToStatus;
+    setStatus(user, user.hasPassword ? 'ACTIVE' : 'PROVISIONED');
+    user.activated = user.statusChanged;
+    ctx.record('user.lifecycle.activate', [userTarget(user)]);
+  };
+  if (ctx.activationDelayRealMs <= 0) {
+    complete();
+  } else {
+    user.transitioningToStatus = 'ACTIVE';
+    user.lastUpdated = new Date().toISOString();
+    const { org } = ctx;
+    ctx.later(ctx.activationDelayRealMs, () => {
+      if (org.users.get(user.id) === user && user.transitioningToStatus === 'ACTIVE') complete();
+    });
+  }
   return activationReply(ctx, true);
 }
 
@@ -77,11 +96,11 @@ function deactivate(ctx: Ctx): Reply {
   if (prefer.includes('respond-async')) {
     user.transitioningToStatus = 'DEPROVISIONED';
     const { org } = ctx;
-    setTimeout(() => {
+    ctx.later(ASYNC_DEACTIVATION_MS, () => {
       if (org.users.get(user.id) !== user || user.transitioningToStatus !== 'DEPROVISIONED') return;
       org.deactivate(user);
       ctx.record('user.lifecycle.deactivate', [userTarget(user)]);
-    }, ASYNC_DEACTIVATION_MS).unref();
+    });
     return { status: 200 };
   }
   ctx.org.deactivate(user);
@@ -91,7 +110,7 @@ function deactivate(ctx: Ctx): Reply {
 
 /** `oauthTokens=true` also revokes the user's refresh tokens; `forgetDevices` has no state here. */
 function revokeUserSessions(ctx: Ctx): Reply {
-  const user = requireUser(ctx);
+  const user = requireVisibleUser(ctx);
   user.sessions = 0;
   if (boolParam(ctx, 'oauthTokens', false)) user.refreshTokens = [];
   ctx.record('user.session.clear', [userTarget(user)]);

@@ -16,6 +16,8 @@ function options(): OktaEmulatorOptions {
       'rate-limits': { type: 'string', default: 'workforce' },
       'time-scale': { type: 'string', default: '1' },
       token: { type: 'string', default: 'test-token' },
+      'activation-delay-ms': { type: 'string' },
+      'clock-offset-ms': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -23,6 +25,13 @@ function options(): OktaEmulatorOptions {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be a port number, got ${values.port}`);
   if (!(timeScale > 0)) throw new Error(`--time-scale must be a positive number, got ${values['time-scale']}`);
+  const activationDelayMs =
+    values['activation-delay-ms'] === undefined ? undefined : Number(values['activation-delay-ms']);
+  const clockOffsetMs = values['clock-offset-ms'] === undefined ? undefined : Number(values['clock-offset-ms']);
+  if (activationDelayMs !== undefined && !(activationDelayMs >= 0))
+    throw new Error(`--activation-delay-ms must be a number >= 0, got ${values['activation-delay-ms']}`);
+  if (clockOffsetMs !== undefined && !Number.isFinite(clockOffsetMs))
+    throw new Error(`--clock-offset-ms must be a number, got ${values['clock-offset-ms']}`);
   const rl = values['rate-limits'];
   const rateLimits =
     rl === 'workforce' || rl === 'unlimited' ? rl : (JSON.parse(readFileSync(rl, 'utf8')) as RateLimitTable);
@@ -36,6 +45,8 @@ function options(): OktaEmulatorOptions {
     timeScale,
     token: values.token,
     ...(seed ? { seed } : {}),
+    ...(activationDelayMs !== undefined ? { activationDelayMs } : {}),
+    ...(clockOffsetMs !== undefined ? { clockOffsetMs } : {}),
     ...(values['state-file'] ? { stateFile: values['state-file'] } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // The org's state: users, groups, apps, devices, hooks and their indexes; seed/state JSON in and out.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { DeviceStatus, GroupType, Org, UserStatus } from './types';
+import type { AdminRoleType, DeviceStatus, FactorPolicy, GroupType, Org, UserStatus } from './types';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -23,6 +23,7 @@ export const ID_PREFIX = {
   grant: 'oag',
   refreshToken: 'oar',
   userType: 'oty',
+  role: 'ra1',
   factor: {
     sms: 'mbl',
     call: 'clf',
@@ -49,6 +50,7 @@ export type FactorRec = {
 };
 export type GrantRec = { id: string; clientId: string; scopeId: string; created: string };
 export type RefreshTokenRec = { id: string; clientId: string; created: string };
+export type RoleRec = { id: string; type: AdminRoleType; created: string };
 
 export type UserRec = {
   id: string;
@@ -64,11 +66,14 @@ export type UserRec = {
   passwordChanged: string | null;
   groups: Set<string>;
   directApps: Set<string>;
+  /** app-user profiles of direct assignments, by app id; unassignment loses them */
+  appProfiles: Map<string, Record<string, unknown>>;
   factors: FactorRec[];
   sessions: number;
   grants: GrantRec[];
   refreshTokens: RefreshTokenRec[];
   devices: Set<string>;
+  roles: RoleRec[];
 };
 
 export type GroupRec = {
@@ -84,7 +89,15 @@ export type GroupRec = {
   lastMembershipUpdated: string;
 };
 
-export type AppRec = { id: string; label: string; name: string; created: string; directUsers: Set<string> };
+export type AppRec = {
+  id: string;
+  label: string;
+  name: string;
+  created: string;
+  directUsers: Set<string>;
+  hideLink: boolean;
+  requiredProfile: string[];
+};
 
 export type DeviceRec = {
   id: string;
@@ -122,6 +135,36 @@ export const USER_STATUSES = [
   'DEPROVISIONED',
 ] as const;
 
+export const ADMIN_ROLE_TYPES = [
+  'SUPER_ADMIN',
+  'ORG_ADMIN',
+  'APP_ADMIN',
+  'USER_ADMIN',
+  'HELP_DESK_ADMIN',
+  'READ_ONLY_ADMIN',
+  'MOBILE_ADMIN',
+  'API_ACCESS_MANAGEMENT_ADMIN',
+  'REPORT_ADMIN',
+  'GROUP_MEMBERSHIP_ADMIN',
+] as const;
+
+/** Fields every new user record starts with empty. */
+export function emptyHoldings(): Pick<
+  UserRec,
+  'groups' | 'directApps' | 'appProfiles' | 'factors' | 'grants' | 'refreshTokens' | 'devices' | 'roles'
+> {
+  return {
+    groups: new Set(),
+    directApps: new Set(),
+    appProfiles: new Map(),
+    factors: [],
+    grants: [],
+    refreshTokens: [],
+    devices: new Set(),
+    roles: [],
+  };
+}
+
 const orgSchema = z.object({
   groups: z.array(
     z.object({
@@ -139,8 +182,15 @@ const orgSchema = z.object({
     }),
   ),
   apps: z.array(
-    z.object({ id: z.string().min(1).optional(), label: z.string().min(1), name: z.string().min(1).optional() }),
+    z.object({
+      id: z.string().min(1).optional(),
+      label: z.string().min(1),
+      name: z.string().min(1).optional(),
+      hideLink: z.boolean().optional(),
+      requiredProfile: z.array(z.string().min(1)).optional(),
+    }),
   ),
+  factorEnrollmentPolicy: z.record(z.string().min(1), z.enum(['REQUIRED', 'OPTIONAL', 'NOT_ALLOWED'])).optional(),
   serviceApps: z
     .array(
       z.object({
@@ -170,7 +220,15 @@ const orgSchema = z.object({
       status: z.enum(USER_STATUSES),
       profile: z.record(z.string(), z.unknown()).optional(),
       groups: z.array(z.string()).optional(),
-      apps: z.array(z.object({ app: z.string(), scope: z.enum(['USER', 'GROUP']) })).optional(),
+      apps: z
+        .array(
+          z.object({
+            app: z.string(),
+            scope: z.enum(['USER', 'GROUP']),
+            profile: z.record(z.string(), z.unknown()).optional(),
+          }),
+        )
+        .optional(),
       factors: z
         .array(
           z.object({
@@ -188,6 +246,7 @@ const orgSchema = z.object({
         )
         .optional(),
       refreshTokens: z.array(z.object({ id: z.string().min(1).optional(), clientId: z.string().min(1) })).optional(),
+      roles: z.array(z.object({ id: z.string().min(1).optional(), type: z.enum(ADMIN_ROLE_TYPES) })).optional(),
     }),
   ),
   devices: z.array(
@@ -216,6 +275,8 @@ export class OktaOrg {
   readonly devices = new Map<string, DeviceRec>();
   readonly serviceApps = new Map<string, ServiceAppRec>();
   readonly eventHooks = new Map<string, EventHookRec>();
+  /** factor type → policy of the highest-priority authenticator enrollment policy; absent = OPTIONAL */
+  factorPolicy: Record<string, FactorPolicy> = {};
   everyoneId = '';
 
   static empty(): OktaOrg {
@@ -233,6 +294,7 @@ export class OktaOrg {
     }
     const seed = parsed.data;
     const org = new OktaOrg();
+    org.factorPolicy = { ...(seed.factorEnrollmentPolicy ?? {}) };
     const t = now();
     const ids = new Set<string>();
     const takeId = (id: string | undefined, prefix: string, what: string): string => {
@@ -251,6 +313,8 @@ export class OktaOrg {
         name: a.name ?? a.label.toLowerCase().replace(/[^a-z0-9]+/g, '_'),
         created: t,
         directUsers: new Set(),
+        hideLink: a.hideLink ?? false,
+        requiredProfile: [...(a.requiredProfile ?? [])],
       });
       appByRef.set(id, id);
       if (!appByRef.has(a.label)) appByRef.set(a.label, id);
@@ -315,13 +379,8 @@ export class OktaOrg {
         lastLogin: null,
         lastUpdated: t,
         passwordChanged: null,
-        groups: new Set(),
-        directApps: new Set(),
-        factors: [],
+        ...emptyHoldings(),
         sessions: s.sessions ?? 0,
-        grants: [],
-        refreshTokens: [],
-        devices: new Set(),
       };
       org.addUser(user);
       for (const ref of s.groups ?? []) {
@@ -332,7 +391,7 @@ export class OktaOrg {
       }
       for (const a of s.apps ?? []) {
         const appId = appRef(a.app, `user ${s.login}`);
-        if (a.scope === 'USER') org.assignApp(user, appId);
+        if (a.scope === 'USER') org.assignApp(user, appId, a.profile);
       }
       for (const f of s.factors ?? []) {
         user.factors.push({
@@ -357,6 +416,8 @@ export class OktaOrg {
           clientId: r.clientId,
           created: t,
         });
+      for (const r of s.roles ?? [])
+        user.roles.push({ id: takeId(r.id, ID_PREFIX.role, 'role assignment'), type: r.type, created: t });
     }
 
     for (const d of seed.devices) {
@@ -460,22 +521,30 @@ export class OktaOrg {
     }
   }
 
-  assignApp(user: UserRec, appId: string): void {
+  assignApp(user: UserRec, appId: string, profile: Record<string, unknown> = {}): void {
     user.directApps.add(appId);
+    user.appProfiles.set(appId, { ...profile });
     this.apps.get(appId)?.directUsers.add(user.id);
   }
 
+  /** Also drops the app-user profile: Okta cannot recover it (`unassignUserFromApplication`). */
   unassignApp(user: UserRec, appId: string): void {
     user.directApps.delete(appId);
+    user.appProfiles.delete(appId);
     this.apps.get(appId)?.directUsers.delete(user.id);
+  }
+
+  /** Whether one of the user's groups is assigned the app. */
+  groupGrants(user: UserRec, appId: string): boolean {
+    for (const gid of user.groups) if (this.groups.get(gid)?.apps.has(appId)) return true;
+    return false;
   }
 
   /** How the user holds the app: USER (direct), GROUP (only via groups), or not at all. Deactivated users hold none. */
   appScope(user: UserRec, appId: string): 'USER' | 'GROUP' | undefined {
     if (user.status === 'DEPROVISIONED') return undefined;
     if (user.directApps.has(appId)) return 'USER';
-    for (const gid of user.groups) if (this.groups.get(gid)?.apps.has(appId)) return 'GROUP';
-    return undefined;
+    return this.groupGrants(user, appId) ? 'GROUP' : undefined;
   }
 
   /** App ids the user holds, direct ones first, in a stable order. */
@@ -521,7 +590,13 @@ export class OktaOrg {
       apps: [...g.apps],
       ...(g.rule ? { rule: { id: g.rule.id, name: g.rule.name, excludedUserIds: [...g.rule.excludedUserIds] } } : {}),
     }));
-    const apps: Org['apps'] = [...this.apps.values()].map((a) => ({ id: a.id, label: a.label, name: a.name }));
+    const apps: Org['apps'] = [...this.apps.values()].map((a) => ({
+      id: a.id,
+      label: a.label,
+      name: a.name,
+      ...(a.hideLink ? { hideLink: true } : {}),
+      ...(a.requiredProfile.length > 0 ? { requiredProfile: [...a.requiredProfile] } : {}),
+    }));
     const users: Org['users'] = [...this.users.values()].map((u) => {
       const { login, ...profile } = u.profile;
       return {
@@ -530,14 +605,20 @@ export class OktaOrg {
         status: u.status,
         profile,
         groups: [...u.groups],
-        apps: this.userAppIds(u).map((app) => ({
-          app,
-          scope: u.directApps.has(app) ? ('USER' as const) : ('GROUP' as const),
-        })),
+        apps: this.userAppIds(u).map((app) => {
+          const profile = u.appProfiles.get(app);
+          if (!u.directApps.has(app)) return { app, scope: 'GROUP' as const };
+          return {
+            app,
+            scope: 'USER' as const,
+            ...(profile && Object.keys(profile).length > 0 ? { profile: { ...profile } } : {}),
+          };
+        }),
         factors: u.factors.map((f) => ({ id: f.id, factorType: f.factorType, provider: f.provider, status: f.status })),
         sessions: u.sessions,
         grants: u.grants.map((g) => ({ id: g.id, clientId: g.clientId, scopeId: g.scopeId })),
         refreshTokens: u.refreshTokens.map((r) => ({ id: r.id, clientId: r.clientId })),
+        ...(u.roles.length > 0 ? { roles: u.roles.map((r) => ({ id: r.id, type: r.type })) } : {}),
       };
     });
     const devices: Org['devices'] = [...this.devices.values()].map((d) => ({
@@ -561,6 +642,8 @@ export class OktaOrg {
       status: h.status,
       verificationStatus: h.verificationStatus,
     }));
-    return { groups, apps, serviceApps, eventHooks, users, devices };
+    const policy =
+      Object.keys(this.factorPolicy).length > 0 ? { factorEnrollmentPolicy: { ...this.factorPolicy } } : {};
+    return { groups, apps, ...policy, serviceApps, eventHooks, users, devices };
   }
 }

@@ -23,6 +23,10 @@ export type Ctx = {
   userId?: string;
   /** records a System Log event (and feeds event hooks) */
   record(eventType: string, targets: LogTarget[], displayMessage?: string, actor?: LogActor): void;
+  /** how long an activation takes, in real ms (the `activationDelayMs` option over the time scale); 0 = at once */
+  activationDelayRealMs: number;
+  /** runs `fn` after `realMs` unless the org has been replaced (seed, reset) meanwhile */
+  later(realMs: number, fn: () => void): void;
 };
 
 export type Handler = (ctx: Ctx) => Reply | Promise<Reply>;

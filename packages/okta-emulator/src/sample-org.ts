@@ -79,7 +79,8 @@ export type SampleOrgOptions = { users: number; seed?: number };
 /**
  * An org of `users` ordinary employees plus a super admin and a break-glass account: Everyone, department
  * groups (Engineering rule-managed), APP_GROUPs, an empty `Offboarding` trigger group, apps assigned directly
- * and through groups, 1–4 factors each, OAuth grants and refresh tokens, 0–3 devices (some shared), sessions.
+ * and through groups, 1–4 factors each, OAuth grants and refresh tokens, 0–3 devices (some shared), sessions; the two
+ * protected accounts hold the SUPER_ADMIN role.
  */
 export function generateSampleOrg({ users: count, seed = 1 }: SampleOrgOptions): Org {
   const rand = prng(seed);
@@ -184,6 +185,7 @@ export function generateSampleOrg({ users: count, seed = 1 }: SampleOrgOptions):
       { factorType: 'push', provider: 'OKTA' },
     ],
     sessions: 1,
+    roles: [{ type: 'SUPER_ADMIN' as const }],
   };
   const breakGlass = {
     id: id('00u'),
@@ -194,6 +196,7 @@ export function generateSampleOrg({ users: count, seed = 1 }: SampleOrgOptions):
     apps: [],
     factors: [{ factorType: 'webauthn', provider: 'FIDO' }],
     sessions: 0,
+    roles: [{ type: 'SUPER_ADMIN' as const }],
   };
   users.push(admin, breakGlass);
 

@@ -17,6 +17,7 @@ import { AccessTokens, issueToken } from './oauth';
 import { OktaOrg } from './org';
 import { RateLimiter, unlimitedTable, workforceTable, type Verdict } from './rate-limits';
 import { RequestLog } from './request-log';
+import { registerRoleRoutes } from './roles';
 import { Router, type Ctx, type Reply, type ServedRoute } from './routing';
 import { StateFile } from './state-file';
 import type { Org, RateLimitTable, RequestEntry } from './types';
@@ -42,11 +43,20 @@ export type OktaEmulatorOptions = {
   timeScale?: number;
   /** the SSWS API token; default `test-token` */
   token?: string;
+  /**
+   * how long `lifecycle/activate` takes, in Okta milliseconds (scaled by the time scale); default 2000, 0 = at once
+   * (docs/okta-behaviour.md §6.1)
+   */
+  activationDelayMs?: number;
+  /** how far the emulator's clock (the `Date` header, `X-Rate-Limit-Reset`, rate-limit windows) runs from the host's */
+  clockOffsetMs?: number;
   /** in-process observer of every /api/v1 answer (tests validate them against the OpenAPI document) */
   onResponse?: (response: ObservedResponse) => void;
 };
 
 export type OktaEmulator = { url: string; port: number; close(): Promise<void> };
+
+export const DEFAULT_ACTIVATION_DELAY_MS = 2000;
 
 const MAX_BODY_BYTES = 1024 * 1024;
 /** seeds of large sample orgs are big */
@@ -71,6 +81,7 @@ function buildRouter(): Router {
   registerAppRoutes(router);
   registerGrantRoutes(router);
   registerDeviceRoutes(router);
+  registerRoleRoutes(router);
   registerLogRoutes(router);
   registerEventHookRoutes(router);
   return router;
@@ -115,6 +126,7 @@ class Emulator implements AdminTarget {
   readonly router = buildRouter();
   readonly hooks: EventHookDelivery;
   readonly stateFile: StateFile | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
   baseUrl = '';
 
   constructor(private readonly options: OktaEmulatorOptions) {
@@ -126,7 +138,8 @@ class Emulator implements AdminTarget {
         : rl === 'unlimited'
           ? unlimitedTable(timeScale)
           : { ...rl, timeScale: options.timeScale ?? rl.timeScale };
-    this.limiter = new RateLimiter(table);
+    const offset = options.clockOffsetMs ?? 0;
+    this.limiter = new RateLimiter(table, () => Date.now() + offset);
     this.stateFile = options.stateFile ? new StateFile(options.stateFile, () => this.org.toState()) : undefined;
     const saved = this.stateFile?.load();
     this.org =
@@ -139,6 +152,21 @@ class Emulator implements AdminTarget {
       this.stateFile?.changed();
       this.hooks.deliver(event);
     });
+  }
+
+  /** The emulator's clock, epoch ms. */
+  now(): number {
+    return this.limiter.now();
+  }
+
+  private later(realMs: number, fn: () => void): void {
+    const org = this.org;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.org === org) fn();
+    }, realMs);
+    timer.unref();
+    this.timers.add(timer);
   }
 
   replaceOrg(org: OktaOrg): void {
@@ -163,7 +191,7 @@ class Emulator implements AdminTarget {
     if (path.startsWith('/__emulator/')) return this.handleAdmin(req, res, method, path, query);
     if (path === '/oauth2/v1/token') return this.handleToken(req, res, baseUrl);
     if (path !== '/api/v1' && !path.startsWith('/api/v1/')) {
-      send(res, 404, errorBody(oktaError('E0000007', `Resource not found: ${path} (Endpoint)`)), {
+      this.send(res, 404, errorBody(oktaError('E0000007', `Resource not found: ${path} (Endpoint)`)), {
         'x-okta-request-id': requestId(),
       });
       return;
@@ -208,7 +236,7 @@ class Emulator implements AdminTarget {
     let ctx: Ctx | undefined;
     const finish = (status: number, body: unknown, extra: Record<string, string> = {}, injected = false): void => {
       const all = { ...headers, ...extra };
-      send(res, status, body, all);
+      this.send(res, status, body, all);
       entry.status = status;
       entry.durationMs = Math.round((performance.now() - call.started) * 100) / 100;
       if (ctx?.userId) entry.userId = ctx.userId;
@@ -223,7 +251,8 @@ class Emulator implements AdminTarget {
 
     if (this.limiter.inFlight >= this.limiter.concurrency) {
       entry.rateLimited = true;
-      const reset = Math.ceil((Date.now() + this.limiter.minuteMs()) / 1000);
+      entry.limitedBy = 'concurrency';
+      const reset = Math.ceil((this.now() + this.limiter.minuteMs()) / 1000);
       fail(oktaError('E0000047'), rateHeaders({ limit: 0, remaining: 0, resetEpochS: reset }));
       return;
     }
@@ -246,11 +275,11 @@ class Emulator implements AdminTarget {
         let limits = rate ? rateHeaders(rate) : {};
         if (status === 429) {
           entry.rateLimited = true;
-          const resetAfterMs = ((answer.resetAfterS ?? 0) * 1000) / this.limiter.table().timeScale;
+          const resetAfterMs = ((answer.resetAfterS ?? 0) * 1000) / this.limiter.timeScale;
           limits = rateHeaders({
             limit: bucket?.perMinute ?? 0,
             remaining: 0,
-            resetEpochS: Math.floor((Date.now() + resetAfterMs) / 1000),
+            resetEpochS: Math.floor((this.now() + resetAfterMs) / 1000),
           });
         }
         fail(new OktaError(code, status, answer.errorSummary ?? summaryForCode(code)), limits, true);
@@ -261,6 +290,7 @@ class Emulator implements AdminTarget {
         Object.assign(headers, rateHeaders(verdict));
         if (!verdict.allowed) {
           entry.rateLimited = true;
+          entry.limitedBy = verdict.window;
           fail(oktaError('E0000047'));
           return;
         }
@@ -323,6 +353,8 @@ class Emulator implements AdminTarget {
             displayMessage,
           );
         },
+        activationDelayRealMs: (this.options.activationDelayMs ?? DEFAULT_ACTIVATION_DELAY_MS) / this.limiter.timeScale,
+        later: (realMs, fn) => this.later(realMs, fn),
       };
       let reply: Reply;
       try {
@@ -367,12 +399,12 @@ class Emulator implements AdminTarget {
   private async handleToken(req: IncomingMessage, res: ServerResponse, baseUrl: string): Promise<void> {
     const headers = { 'x-okta-request-id': requestId(), 'cache-control': 'no-cache, no-store', pragma: 'no-cache' };
     if (req.method !== 'POST') {
-      send(res, 405, errorBody(oktaError('E0000022')), headers);
+      this.send(res, 405, errorBody(oktaError('E0000022')), headers);
       return;
     }
     const raw = await readBody(req);
     if (raw === 'too-large') {
-      send(
+      this.send(
         res,
         400,
         { error: 'invalid_request', error_description: 'The request body is too large.' },
@@ -386,7 +418,7 @@ class Emulator implements AdminTarget {
       this.tokens,
       `${baseUrl}/oauth2/v1/token`,
     );
-    send(res, reply.status, reply.body, headers);
+    this.send(res, reply.status, reply.body, headers);
   }
 
   private async handleAdmin(
@@ -398,7 +430,7 @@ class Emulator implements AdminTarget {
   ): Promise<void> {
     const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req, MAX_ADMIN_BODY_BYTES);
     if (raw === 'too-large') {
-      send(res, 413, { error: 'body too large' }, { connection: 'close' });
+      this.send(res, 413, { error: 'body too large' }, { connection: 'close' });
       return;
     }
     let body: unknown;
@@ -406,15 +438,22 @@ class Emulator implements AdminTarget {
       try {
         body = JSON.parse(raw.toString('utf8')) as unknown;
       } catch {
-        send(res, 400, { error: 'malformed JSON' }, {});
+        this.send(res, 400, { error: 'malformed JSON' }, {});
         return;
       }
     }
     const reply = handleAdmin(this, method, path, query, body);
-    send(res, reply.status, reply.body, {});
+    this.send(res, reply.status, reply.body, {});
+  }
+
+  /** Every answer carries `Date` on the emulator's clock: the SDK waits `X-Rate-Limit-Reset - Date` after a 429. */
+  send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+    writeAnswer(res, status, body, { date: new Date(this.now()).toUTCString(), ...headers });
   }
 
   async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     await this.hooks.settle();
     this.stateFile?.flush();
   }
@@ -432,7 +471,7 @@ function rateHeaders(v: { limit: number; remaining: number; resetEpochS: number 
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+function writeAnswer(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
   if (res.headersSent || res.destroyed) return;
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   if (body === undefined || status === 204) {
@@ -452,7 +491,7 @@ export async function startOktaEmulator(options: OktaEmulatorOptions = {}): Prom
   const server = createServer({ keepAlive: true }, (req, res) => {
     emulator.handle(req, res).catch((err: unknown) => {
       process.stderr.write(`okta-emulator: ${(err as Error).stack ?? String(err)}\n`);
-      send(res, 500, errorBody({ errorCode: 'E0000009', errorSummary: 'Internal Server Error' }), {});
+      emulator.send(res, 500, errorBody({ errorCode: 'E0000009', errorSummary: 'Internal Server Error' }), {});
     });
   });
   server.on('connection', (socket) => {

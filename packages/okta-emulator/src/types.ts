@@ -7,6 +7,22 @@ export type GroupType = 'OKTA_GROUP' | 'APP_GROUP' | 'BUILT_IN';
 
 export type DeviceStatus = 'CREATED' | 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED';
 
+/** How the highest-priority authenticator enrollment policy treats a factor type (docs/okta-behaviour.md §8.1). */
+export type FactorPolicy = 'REQUIRED' | 'OPTIONAL' | 'NOT_ALLOWED';
+
+/** Standard admin roles (schema `RoleType`, docs/okta-behaviour.md §17). */
+export type AdminRoleType =
+  | 'SUPER_ADMIN'
+  | 'ORG_ADMIN'
+  | 'APP_ADMIN'
+  | 'USER_ADMIN'
+  | 'HELP_DESK_ADMIN'
+  | 'READ_ONLY_ADMIN'
+  | 'MOBILE_ADMIN'
+  | 'API_ACCESS_MANAGEMENT_ADMIN'
+  | 'REPORT_ADMIN'
+  | 'GROUP_MEMBERSHIP_ADMIN';
+
 export type Org = {
   groups: Array<{
     id?: string;
@@ -17,7 +33,17 @@ export type Org = {
     /** rule-managed membership */
     rule?: { id?: string; name: string; excludedUserIds?: string[] };
   }>;
-  apps: Array<{ id?: string; label: string; name?: string }>;
+  apps: Array<{
+    id?: string;
+    label: string;
+    name?: string;
+    /** no dashboard link (provisioning-only or hidden app): absent from a user's appLinks */
+    hideLink?: boolean;
+    /** app-user profile attributes an assignment must carry */
+    requiredProfile?: string[];
+  }>;
+  /** factor type → policy; a type not listed is OPTIONAL */
+  factorEnrollmentPolicy?: Record<string, FactorPolicy>;
   /** OAuth private_key_jwt clients */
   serviceApps?: Array<{ clientId: string; publicJwk: object; scopes: string[] }>;
   eventHooks?: Array<{
@@ -37,12 +63,14 @@ export type Org = {
     /** group ids or names (in state: ids) */
     groups?: string[];
     /** app id or label (in state: id); GROUP ones come from groups */
-    apps?: Array<{ app: string; scope: 'USER' | 'GROUP' }>;
+    apps?: Array<{ app: string; scope: 'USER' | 'GROUP'; profile?: Record<string, unknown> }>;
     factors?: Array<{ id?: string; factorType: string; provider?: string; status?: string }>;
     /** open sessions */
     sessions?: number;
     grants?: Array<{ id?: string; clientId: string; scopeId?: string }>;
     refreshTokens?: Array<{ id?: string; clientId: string }>;
+    /** admin role assignments (assignment type USER) */
+    roles?: Array<{ id?: string; type: AdminRoleType }>;
   }>;
   /** users: user ids or logins (in state: ids) */
   devices: Array<{
@@ -66,6 +94,8 @@ export type RequestEntry = {
   userId?: string;
   errorCode?: string;
   rateLimited: boolean;
+  /** with rateLimited: the window that refused the call (a bucket's name, `cumulative` or `concurrency`) */
+  limitedBy?: string;
 };
 
 export type Fault = {
@@ -94,13 +124,15 @@ export type RateLimitBucket = {
   name: string;
   /** HTTP methods this row applies to; empty = all */
   methods: string[];
-  /** `{x}` matches one path segment; a trailing `*` also matches everything below */
+  /** `{x}` matches one path segment; a trailing `*` also matches everything below, a trailing `/*` only what is below */
   pathPattern: string;
   perMinute: number;
 };
 
 export type RateLimitTable = {
   buckets: RateLimitBucket[];
+  /** the org-wide Management API window every /api/v1 call also counts against; absent = none */
+  cumulativePerMinute?: number;
   /** simultaneous in-flight /api/v1 requests */
   concurrency: number;
   /** one Okta minute lasts 60 / timeScale real seconds */

@@ -1,7 +1,7 @@
 // Users: get by id or login, list with filter/search/q, create, update, delete (the double DELETE).
 import { notFound, oktaError } from './errors';
 import type { LogTarget } from './logs';
-import { ID_PREFIX, newId, type UserRec } from './org';
+import { emptyHoldings, ID_PREFIX, newId, type UserRec } from './org';
 import { boolParam, limitParam, page, requireObjectBody, type Ctx, type Reply, type Router } from './routing';
 import { dotted, parseExpression } from './search-expressions';
 
@@ -11,6 +11,17 @@ export function requireUser(ctx: Ctx, idOrLogin = ctx.params['userId'] ?? ''): U
   const user = ctx.org.findUser(idOrLogin);
   if (!user) throw notFound(idOrLogin, 'User');
   ctx.userId = user.id;
+  return user;
+}
+
+/**
+ * A user whose sub-resources Okta hides once deactivated: for a DEPROVISIONED user the factor list answers 404
+ * E0000007 (okta/okta-sdk-java#646), and so, by the emulator's choice, do app links, devices, OAuth clients, grants,
+ * tokens, sessions and admin roles (docs/okta-behaviour.md §18). Status and groups keep answering.
+ */
+export function requireVisibleUser(ctx: Ctx): UserRec {
+  const user = requireUser(ctx);
+  if (user.status === 'DEPROVISIONED') throw notFound(ctx.params['userId'] ?? user.id, 'User');
   return user;
 }
 
@@ -204,13 +215,8 @@ function createUser(ctx: Ctx): Reply {
     lastLogin: null,
     lastUpdated: t,
     passwordChanged: hasPassword ? t : null,
-    groups: new Set(),
-    directApps: new Set(),
-    factors: [],
+    ...emptyHoldings(),
     sessions: 0,
-    grants: [],
-    refreshTokens: [],
-    devices: new Set(),
   };
   ctx.org.addUser(user);
   ctx.userId = user.id;

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Client } from '@okta/okta-sdk-nodejs';
 import { startOktaEmulator } from '../src/server';
 import { EmulatorAdmin } from '../src/admin-client';
-import { workforceTable } from '../src/rate-limits';
+import { workforceBucket, workforceTable } from '../src/rate-limits';
 import { fixtureOrg, IDS } from './fixtures';
 import { all, failure, raw, startTestEmulator, type TestEmulator } from '../src/testing/harness';
 
@@ -86,10 +86,10 @@ describe('request log', () => {
     const log = await t.admin.requests(since);
     expect(log.map((r) => [r.method, r.path, r.status, r.bucket, r.userId, r.errorCode, r.rateLimited])).toEqual([
       ['GET', '/api/v1/users/alice.adams%40example.com', 200, 'users-get', IDS.alice, undefined, false],
-      ['POST', `/api/v1/users/${IDS.bob}/lifecycle/suspend`, 400, 'users-update', IDS.bob, 'E0000001', false],
+      ['POST', `/api/v1/users/${IDS.bob}/lifecycle/suspend`, 400, 'users', IDS.bob, 'E0000001', false],
       ['GET', `/api/v1/devices/${IDS.mac}`, 200, 'devices', IDS.alice, undefined, false],
-      ['GET', '/api/v1/users', 200, 'users-list-create', undefined, undefined, false],
-      ['GET', '/api/v1/users', 200, 'users-list-create', undefined, undefined, false],
+      ['GET', '/api/v1/users', 200, 'users', undefined, undefined, false],
+      ['GET', '/api/v1/users', 200, 'users', undefined, undefined, false],
     ]);
     expect(log[3]?.query).toBe('limit=3');
     expect(log.every((r) => r.durationMs >= 0 && !Number.isNaN(Date.parse(r.at)))).toBe(true);
@@ -173,53 +173,126 @@ describe('rate limits', () => {
     const admin = new EmulatorAdmin(emu.url);
     const table = await admin.rateLimits();
     expect(table.concurrency).toBe(75);
+    expect(table.cumulativePerMinute).toBe(7000);
     expect(table.buckets.find((b) => b.name === 'users-get')).toEqual({
       name: 'users-get',
       methods: ['GET'],
-      pathPattern: '/api/v1/users/{idOrLogin}*',
+      pathPattern: '/api/v1/users/{idOrLogin}',
       perMinute: 2000,
     });
-    expect(table.buckets.map((b) => b.name)).toEqual(
-      expect.arrayContaining([
-        'users-list-create',
-        'users-update',
-        'groups',
-        'groups-id',
-        'apps-id',
-        'apps',
-        'logs',
-        'devices',
-        'default',
-      ]),
-    );
+    const perMinute = Object.fromEntries(table.buckets.map((b) => [b.name, b.perMinute]));
+    expect(perMinute).toEqual({
+      'users-get': 2000,
+      users: 600,
+      'users-id': 600,
+      groups: 500,
+      'groups-id': 1000,
+      apps: 100,
+      'apps-id': 500,
+      devices: 100,
+      'device-users': 100,
+      logs: 120,
+      default: 1200,
+    });
     const replaced = await admin.setRateLimits({ ...table, concurrency: 10 });
     expect(replaced.concurrency).toBe(10);
     await expect(admin.setRateLimits({ buckets: [], concurrency: 0 } as never)).rejects.toThrow(/400/);
     await emu.close();
   });
 
-  it('classifies by exact match, then longest prefix, then method', async () => {
+  it("classifies every call into the bucket of Okta's own path-to-bucket mapping, the same as workforceBucket()", async () => {
+    const calls: Array<[string, string, string]> = [
+      ['GET', `/api/v1/users/${IDS.alice}`, 'users-get'],
+      ['GET', '/api/v1/users/alice.adams%40example.com', 'users-get'],
+      ['POST', `/api/v1/users/${IDS.alice}`, 'users-id'],
+      ['DELETE', `/api/v1/users/${IDS.frank}`, 'users-id'],
+      ['GET', '/api/v1/users', 'users'],
+      ['GET', `/api/v1/users/${IDS.alice}/groups`, 'users'],
+      ['GET', `/api/v1/users/${IDS.alice}/factors`, 'users'],
+      ['GET', `/api/v1/users/${IDS.alice}/appLinks`, 'users'],
+      ['GET', `/api/v1/users/${IDS.alice}/clients`, 'users'],
+      ['GET', `/api/v1/users/${IDS.alice}/devices`, 'users'],
+      ['GET', `/api/v1/users/${IDS.alice}/roles`, 'users'],
+      ['POST', `/api/v1/users/${IDS.alice}/lifecycle/suspend`, 'users'],
+      ['DELETE', `/api/v1/users/${IDS.alice}/sessions`, 'users'],
+      ['DELETE', `/api/v1/users/${IDS.alice}/grants`, 'users'],
+      ['GET', '/api/v1/groups', 'groups'],
+      ['GET', '/api/v1/groups/rules', 'groups'],
+      ['GET', `/api/v1/groups/rules/${IDS.engRule}`, 'groups'],
+      ['GET', `/api/v1/groups/${IDS.sales}`, 'groups-id'],
+      ['GET', `/api/v1/groups/${IDS.sales}/users`, 'groups'],
+      ['PUT', `/api/v1/groups/${IDS.sales}/users/${IDS.alice}`, 'groups'],
+      ['DELETE', `/api/v1/groups/${IDS.sales}/users/${IDS.alice}`, 'groups'],
+      ['GET', '/api/v1/apps', 'apps'],
+      ['GET', `/api/v1/apps/${IDS.slack}`, 'apps-id'],
+      ['GET', `/api/v1/apps/${IDS.slack}/users`, 'apps'],
+      ['GET', `/api/v1/apps/${IDS.slack}/users/${IDS.alice}`, 'apps'],
+      ['GET', '/api/v1/devices', 'devices'],
+      ['GET', `/api/v1/devices/${IDS.mac}`, 'devices'],
+      ['POST', `/api/v1/devices/${IDS.bobPhone}/lifecycle/unsuspend`, 'devices'],
+      ['GET', `/api/v1/devices/${IDS.ipad}/users`, 'device-users'],
+      ['GET', '/api/v1/logs', 'logs'],
+      ['GET', '/api/v1/eventHooks', 'default'],
+    ];
     await t.admin.clearRequests();
-    await raw(t.url, 'GET', `/api/v1/users/${IDS.alice}/groups`);
-    await raw(t.url, 'DELETE', `/api/v1/users/${IDS.alice}/sessions`);
-    await raw(t.url, 'DELETE', `/api/v1/users/${IDS.alice}/grants`);
-    await raw(t.url, 'GET', '/api/v1/groups/rules');
-    await raw(t.url, 'GET', `/api/v1/groups/${IDS.sales}/users`);
-    await raw(t.url, 'GET', `/api/v1/apps/${IDS.slack}`);
-    await raw(t.url, 'GET', `/api/v1/apps/${IDS.slack}/users`);
-    await raw(t.url, 'GET', '/api/v1/logs');
-    await raw(t.url, 'GET', '/api/v1/eventHooks');
-    expect((await t.admin.requests()).map((r) => r.bucket)).toEqual([
-      'users-get',
-      'users-update',
-      'users-update',
-      'groups',
-      'groups-id',
-      'apps-id',
-      'apps',
-      'logs',
-      'default',
+    for (const [method, path] of calls)
+      await raw(t.url, method, path, method === 'POST' || method === 'PUT' ? '{}' : undefined);
+    const expected = calls.map(([method, path, bucket]) => `${method} ${path} ${bucket}`);
+    expect((await t.admin.requests()).map((r) => `${r.method} ${r.path} ${r.bucket}`)).toEqual(expected);
+    expect(calls.map(([method, path]) => `${method} ${path} ${workforceBucket(method, path)}`)).toEqual(expected);
+  });
+
+  it('shares one users window between listing users and every sub-resource and lifecycle call of a user', async () => {
+    const table = workforceTable(60); // one Okta minute = 1 s
+    table.buckets = table.buckets.map((b) => (b.name === 'users' ? { ...b, perMinute: 3 } : b));
+    await t.admin.setRateLimits(table);
+    const answers = [
+      await raw(t.url, 'GET', '/api/v1/users'),
+      await raw(t.url, 'GET', `/api/v1/users/${IDS.alice}/groups`),
+      await raw(t.url, 'POST', `/api/v1/users/${IDS.alice}/lifecycle/suspend`),
+      await raw(t.url, 'GET', `/api/v1/users/${IDS.alice}/factors`),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+    expect(answers.map((a) => a.headers.get('x-rate-limit-limit'))).toEqual(['3', '3', '3', '3']);
+    expect(answers.map((a) => a.headers.get('x-rate-limit-remaining'))).toEqual(['2', '1', '0', '0']);
+    const getUser = await raw(t.url, 'GET', `/api/v1/users/${IDS.alice}`);
+    expect([getUser.status, getUser.headers.get('x-rate-limit-limit')]).toEqual([200, '2000']);
+    expect((await t.admin.state()).users.find((u) => u.id === IDS.alice)?.status).toBe('SUSPENDED');
+  });
+
+  it('counts every call against the cumulative Management API limit too; a 429 over it names the cumulative ceiling', async () => {
+    await t.admin.setRateLimits({ ...workforceTable(60), cumulativePerMinute: 4 });
+    await t.admin.clearRequests();
+    const answers = [];
+    for (const path of [
+      `/api/v1/users/${IDS.alice}`,
+      '/api/v1/groups',
+      `/api/v1/apps/${IDS.slack}`,
+      '/api/v1/logs',
+      `/api/v1/devices/${IDS.mac}`,
+    ]) {
+      answers.push(await raw(t.url, 'GET', path));
+    }
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 429]);
+    // Below the ceiling the headers name whichever window has fewer calls left: here the cumulative one.
+    expect(answers.map((a) => [a.headers.get('x-rate-limit-limit'), a.headers.get('x-rate-limit-remaining')])).toEqual([
+      ['4', '3'],
+      ['4', '2'],
+      ['4', '1'],
+      ['4', '0'],
+      ['4', '0'],
     ]);
+    expect((answers[4]?.json as { errorCode: string }).errorCode).toBe('E0000047');
+    const log = await t.admin.requests();
+    expect(log.map((r) => [r.bucket, r.rateLimited, r.limitedBy])).toEqual([
+      ['users-get', false, undefined],
+      ['groups', false, undefined],
+      ['apps-id', false, undefined],
+      ['logs', false, undefined],
+      ['devices', true, 'cumulative'],
+    ]);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await raw(t.url, 'GET', `/api/v1/devices/${IDS.mac}`)).status).toBe(200);
   });
 
   it('answers 429 E0000047 past the per-minute limit with the bucket headers, and the window resets', async () => {
@@ -251,6 +324,27 @@ describe('rate limits', () => {
     expect(Number(limited[0]?.headers.get('x-rate-limit-reset'))).toBeGreaterThanOrEqual(
       Math.floor(Date.now() / 1000) + 50,
     );
+  });
+
+  it("runs Date, X-Rate-Limit-Reset and the windows on the emulator's clock: 30 s behind the host, a 429's Reset - Date is still the true wait", async () => {
+    const table = workforceTable();
+    table.buckets = table.buckets.map((b) => (b.name === 'users-get' ? { ...b, perMinute: 1 } : b));
+    const behind = await startOktaEmulator({ port: 0, seed: fixtureOrg(), rateLimits: table, clockOffsetMs: -30_000 });
+    try {
+      const first = await raw(behind.url, 'GET', `/api/v1/users/${IDS.alice}`);
+      const limited = await raw(behind.url, 'GET', `/api/v1/users/${IDS.alice}`);
+      expect([first.status, limited.status]).toEqual([200, 429]);
+      const date = Date.parse(limited.headers.get('date') ?? '');
+      const resetMs = Number(limited.headers.get('x-rate-limit-reset')) * 1000;
+      expect(Math.abs(date - (Date.now() - 30_000))).toBeLessThan(3000);
+      // The SDK waits Reset - Date (+1 s): a whole Okta minute, as it should ...
+      expect(resetMs - date).toBeGreaterThanOrEqual(58_000);
+      expect(resetMs - date).toBeLessThanOrEqual(61_000);
+      // ... while a client that used its own clock instead would come back half a minute early.
+      expect(resetMs - Date.now()).toBeLessThan(32_000);
+    } finally {
+      await behind.close();
+    }
   });
 
   it('sends the rate-limit headers, Date and X-Okta-Request-Id on every answer', async () => {

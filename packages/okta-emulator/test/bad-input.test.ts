@@ -114,5 +114,33 @@ describe('the OpenAPI check itself', () => {
         injected: false,
       }),
     ).not.toEqual([]);
+    // The allow-listed StandardRole/CustomRole ambiguity tolerates a role both match, not one that matches neither.
+    const role = {
+      id: 'ra1alice0000000000000',
+      type: 'SUPER_ADMIN',
+      label: 'Super Administrator',
+      status: 'ACTIVE',
+      assignmentType: 'USER',
+    };
+    expect(
+      validateResponse({
+        method: 'GET',
+        path: `/api/v1/users/${IDS.alice}/roles`,
+        query: '',
+        status: 200,
+        body: [role],
+        injected: false,
+      }),
+    ).toEqual([]);
+    expect(
+      validateResponse({
+        method: 'GET',
+        path: `/api/v1/users/${IDS.alice}/roles`,
+        query: '',
+        status: 200,
+        body: [{ ...role, type: 'NOPE' }],
+        injected: false,
+      }),
+    ).not.toEqual([]);
   });
 });

@@ -30,6 +30,11 @@ export const IDS = {
   ipad: oid('guo', 'ipad'),
   oldLaptop: oid('guo', 'oldlaptop'),
   bobPhone: oid('guo', 'bobphone'),
+  // used by single tests that add them to the org
+  gina: oid('00u', 'gina'),
+  workday: oid('0oa', 'workday'),
+  scim: oid('0oa', 'scim'),
+  kiosk: oid('guo', 'kiosk'),
 };
 
 export function fixtureOrg(): Org {

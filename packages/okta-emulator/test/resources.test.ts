@@ -83,6 +83,27 @@ describe('groups', () => {
     expect([gone.status, gone.errorCode]).toEqual([404, 'E0000007']);
   });
 
+  it('answers a q query in one page of at most 300 groups, while search pages through every match', async () => {
+    const org = fixtureOrg();
+    for (let i = 0; i < 320; i++) org.groups.push({ name: `Team ${i}`, type: 'OKTA_GROUP' });
+    await t.admin.seed(org);
+    await t.admin.clearRequests();
+    const queried = await all(okta.groupApi.listGroups({ q: 'Team' }));
+    expect(queried).toHaveLength(300);
+    expect((await t.admin.requests()).filter((r) => r.path === '/api/v1/groups')).toHaveLength(1);
+    await t.admin.clearRequests();
+    const searched = await all(okta.groupApi.listGroups({ search: 'profile.name sw "Team"', limit: 100 }));
+    expect(new Set(searched.map((g) => g.id)).size).toBe(320);
+    expect((await t.admin.requests()).filter((r) => r.path === '/api/v1/groups')).toHaveLength(4);
+    const one = await all(okta.groupApi.listGroups({ search: 'profile.name eq "Team 7" and type eq "OKTA_GROUP"' }));
+    expect(one.map((g) => g.profile?.name)).toEqual(['Team 7']);
+    expect((await all(okta.groupApi.listGroups({ search: `id eq "${IDS.sales}"` }))).map((g) => g.id)).toEqual([
+      IDS.sales,
+    ]);
+    const byName = await failure(all(okta.groupApi.listGroups({ filter: 'profile.name eq "Sales"' })));
+    expect([byName.status, byName.errorCode]).toEqual([400, 'E0000031']);
+  });
+
   it('pages through group members', async () => {
     const org = fixtureOrg();
     for (let i = 0; i < 12; i++)
@@ -107,6 +128,104 @@ describe('apps', () => {
     expect(gh.scope).toBe('GROUP');
     const none = await failure(okta.applicationApi.getApplicationUser({ appId: IDS.salesforce, userId: IDS.bob }));
     expect(none.status).toBe(404);
+  });
+
+  it('refuses with 403 E0000046 to unassign a user who holds the app directly (scope USER) while a group also grants it', async () => {
+    const direct = await okta.applicationApi.assignUserToApplication({
+      appId: IDS.github,
+      appUser: { id: IDS.alice, scope: 'USER' },
+    });
+    expect(direct.scope).toBe('USER');
+    expect((await okta.applicationApi.getApplicationUser({ appId: IDS.github, userId: IDS.alice })).scope).toBe('USER');
+    const err = await failure(
+      okta.applicationApi.unassignUserFromApplication({ appId: IDS.github, userId: IDS.alice }),
+    );
+    expect([err.status, err.errorCode, err.errorCauses?.[0]?.errorSummary]).toEqual([
+      403,
+      'E0000046',
+      'The application cannot be unassigned from the user while their group memberships grant them access',
+    ]);
+    await okta.groupApi.unassignUserFromGroup({ groupId: IDS.engineering, userId: IDS.alice });
+    await expect(
+      okta.applicationApi.unassignUserFromApplication({ appId: IDS.github, userId: IDS.alice }),
+    ).resolves.toBeUndefined();
+    const alice = (await t.admin.state()).users.find((u) => u.id === IDS.alice);
+    expect(alice?.apps?.map((a) => a.app)).not.toContain(IDS.github);
+  });
+
+  it('refuses an assignment without a required app-profile attribute with 400 E0000001 naming it; unassignment loses the profile', async () => {
+    const org = fixtureOrg();
+    org.apps.push({ id: IDS.workday, label: 'Workday', requiredProfile: ['role', 'costCenter'] });
+    await t.admin.seed(org);
+    const missing = await failure(
+      okta.applicationApi.assignUserToApplication({
+        appId: IDS.workday,
+        appUser: { id: IDS.bob, scope: 'USER', profile: { role: 'analyst' } },
+      }),
+    );
+    expect([missing.status, missing.errorCode, missing.errorSummary]).toEqual([
+      400,
+      'E0000001',
+      'Api validation failed: assignment',
+    ]);
+    expect(missing.errorCauses?.map((c) => c.errorSummary)).toEqual(['costCenter: The field cannot be left blank']);
+    const profile = { role: 'analyst', costCenter: 'CC-42' };
+    const assigned = await okta.applicationApi.assignUserToApplication({
+      appId: IDS.workday,
+      appUser: { id: IDS.bob, scope: 'USER', profile },
+    });
+    expect(assigned.profile).toEqual(profile);
+    expect((await okta.applicationApi.getApplicationUser({ appId: IDS.workday, userId: IDS.bob })).profile).toEqual(
+      profile,
+    );
+    expect((await t.admin.state()).users.find((u) => u.id === IDS.bob)?.apps).toContainEqual({
+      app: IDS.workday,
+      scope: 'USER',
+      profile,
+    });
+    await okta.applicationApi.unassignUserFromApplication({ appId: IDS.workday, userId: IDS.bob });
+    const again = await failure(
+      okta.applicationApi.assignUserToApplication({ appId: IDS.workday, appUser: { id: IDS.bob, scope: 'USER' } }),
+    );
+    expect(again.errorCauses?.map((c) => c.errorSummary)).toEqual([
+      'role: The field cannot be left blank',
+      'costCenter: The field cannot be left blank',
+    ]);
+  });
+
+  it("lists a user's whole app inventory with filter=user.id, hidden-link apps included and the app user embedded; appLinks leaves those out", async () => {
+    const org = fixtureOrg();
+    org.apps.push({ id: IDS.workday, label: 'Workday', hideLink: true, requiredProfile: ['role'] });
+    org.apps.push({ id: IDS.scim, label: 'SCIM directory', hideLink: true });
+    const engineering = org.groups.find((g) => g.id === IDS.engineering);
+    engineering?.apps?.push(IDS.scim);
+    const alice = org.users.find((u) => u.id === IDS.alice);
+    alice?.apps?.push({ app: IDS.workday, scope: 'USER', profile: { role: 'engineer' } });
+    await t.admin.seed(org);
+    await t.admin.clearRequests();
+    const apps = await all(
+      okta.applicationApi.listApplications({
+        filter: `user.id eq "${IDS.alice}"`,
+        expand: `user/${IDS.alice}`,
+        limit: 2,
+      }),
+    );
+    expect(apps.map((a) => a.label).sort()).toEqual(['GitHub', 'SCIM directory', 'Salesforce', 'Slack', 'Workday']);
+    expect((await t.admin.requests()).filter((r) => r.path === '/api/v1/apps')).toHaveLength(3);
+    const embedded = (label: string) =>
+      apps.find((a) => a.label === label)?._embedded?.user as Record<string, unknown> | undefined;
+    expect([
+      embedded('Workday')?.['id'],
+      embedded('Workday')?.['scope'],
+      embedded('Workday')?.['status'],
+      embedded('Workday')?.['profile'],
+    ]).toEqual([IDS.alice, 'USER', 'ACTIVE', { role: 'engineer' }]);
+    expect([embedded('SCIM directory')?.['scope'], embedded('Slack')?.['scope']]).toEqual(['GROUP', 'GROUP']);
+    expect(apps.find((a) => a.label === 'Workday')?.visibility?.hide?.web).toBe(true);
+    const links = await all(okta.userApi.listAppLinks({ userId: IDS.alice }));
+    expect(links.map((l) => l.label).sort()).toEqual(['GitHub', 'Salesforce', 'Slack']);
+    const bad = await failure(all(okta.applicationApi.listApplications({ expand: `user/${IDS.alice}` })));
+    expect([bad.status, bad.errorCode]).toEqual([400, 'E0000031']);
   });
 
   it('unassigns a direct assignment (204) and refuses a group-scoped one with 403 E0000046', async () => {
@@ -192,6 +311,26 @@ describe('devices', () => {
     expect((await all(okta.deviceApi.listDeviceUsers({ deviceId: IDS.ipad }))).map((u) => u.user?.id)).toEqual([
       IDS.alice,
       IDS.bob,
+    ]);
+  });
+
+  it("lists a shared device's holders with each one's status, SUSPENDED, LOCKED_OUT and PASSWORD_EXPIRED included", async () => {
+    const org = fixtureOrg();
+    org.users.push({ id: IDS.gina, login: 'gina.green@example.com', status: 'PASSWORD_EXPIRED' });
+    org.devices.push({
+      id: IDS.kiosk,
+      displayName: 'Front desk kiosk',
+      platform: 'WINDOWS',
+      status: 'ACTIVE',
+      users: [IDS.alice, IDS.bob, IDS.erin, IDS.gina],
+    });
+    await t.admin.seed(org);
+    const holders = await all(okta.deviceApi.listDeviceUsers({ deviceId: IDS.kiosk }));
+    expect(holders.map((h) => [h.user?.id, h.user?.status])).toEqual([
+      [IDS.alice, 'ACTIVE'],
+      [IDS.bob, 'SUSPENDED'],
+      [IDS.erin, 'LOCKED_OUT'],
+      [IDS.gina, 'PASSWORD_EXPIRED'],
     ]);
   });
 

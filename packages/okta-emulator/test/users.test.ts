@@ -17,6 +17,20 @@ afterEach(() => expect(t.takeViolations()).toEqual([]));
 
 const statusOf = async (id: string) => (await okta.userApi.getUser({ userId: id })).status;
 
+/** Retries `check` until it passes (for what the emulator finishes asynchronously). */
+async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 describe('get and list users', () => {
   it('gets a user by id and by URL-encoded login', async () => {
     const byId = await okta.userApi.getUser({ userId: IDS.alice });
@@ -178,14 +192,54 @@ describe('user lifecycle', () => {
     expect(state.devices.find((d) => d.id === IDS.ipad)?.users).toEqual([IDS.bob]);
   });
 
-  it('activates a STAGED or DEPROVISIONED user: {} with sendEmail=true, a token object with sendEmail=false', async () => {
+  it('activates a STAGED or DEPROVISIONED user asynchronously: the answer comes at once ({} or a token), the status later', async () => {
     const withEmail = await okta.userApi.activateUser({ userId: IDS.dave, sendEmail: true });
     expect(withEmail.activationToken).toBeUndefined();
-    expect(await statusOf(IDS.dave)).toBe('PROVISIONED');
     const token = await okta.userApi.activateUser({ userId: IDS.carol, sendEmail: false });
     expect(token.activationToken).toEqual(expect.any(String));
     expect(token.activationUrl).toContain(token.activationToken);
-    expect(await statusOf(IDS.carol)).toBe('ACTIVE');
+    const during = await okta.userApi.getUser({ userId: IDS.dave });
+    expect([during.status, during.transitioningToStatus]).toEqual(['STAGED', 'ACTIVE']);
+    expect((await okta.userApi.getUser({ userId: IDS.carol })).status).toBe('DEPROVISIONED');
+    await eventually(async () => expect(await statusOf(IDS.dave)).toBe('PROVISIONED'));
+    await eventually(async () => expect(await statusOf(IDS.carol)).toBe('ACTIVE'));
+    expect((await okta.userApi.getUser({ userId: IDS.dave })).transitioningToStatus).toBeUndefined();
+  });
+
+  it('answers 409 E0000112 to a group add, an app assignment and a second activate while the user is still being activated', async () => {
+    await okta.userApi.activateUser({ userId: IDS.dave, sendEmail: true });
+    const group = await failure(okta.groupApi.assignUserToGroup({ groupId: IDS.sales, userId: IDS.dave }));
+    expect([group.status, group.errorCode]).toEqual([409, 'E0000112']);
+    const app = await failure(
+      okta.applicationApi.assignUserToApplication({ appId: IDS.salesforce, appUser: { id: IDS.dave, scope: 'USER' } }),
+    );
+    expect([app.status, app.errorCode]).toEqual([409, 'E0000112']);
+    const again = await failure(okta.userApi.activateUser({ userId: IDS.dave }));
+    expect([again.status, again.errorCode]).toEqual([409, 'E0000112']);
+    let dave = (await t.admin.state()).users.find((u) => u.id === IDS.dave);
+    expect([dave?.groups, dave?.apps?.filter((a) => a.scope === 'USER')]).toEqual([[IDS.everyone], []]);
+    await eventually(async () => expect(await statusOf(IDS.dave)).toBe('PROVISIONED'));
+    await okta.groupApi.assignUserToGroup({ groupId: IDS.sales, userId: IDS.dave });
+    await okta.applicationApi.assignUserToApplication({
+      appId: IDS.salesforce,
+      appUser: { id: IDS.dave, scope: 'USER' },
+    });
+    dave = (await t.admin.state()).users.find((u) => u.id === IDS.dave);
+    expect(dave?.groups).toContain(IDS.sales);
+    expect(dave?.apps).toContainEqual({ app: IDS.salesforce, scope: 'USER' });
+  });
+
+  it('activates at once with activationDelayMs 0', async () => {
+    const sync = await startTestEmulator({ seed: fixtureOrg(), activationDelayMs: 0 });
+    try {
+      const client = sync.client();
+      await client.userApi.activateUser({ userId: IDS.dave, sendEmail: true });
+      const dave = await client.userApi.getUser({ userId: IDS.dave });
+      expect([dave.status, dave.transitioningToStatus]).toEqual(['PROVISIONED', undefined]);
+      expect(sync.takeViolations()).toEqual([]);
+    } finally {
+      await sync.emulator.close();
+    }
   });
 
   it('answers 403 E0000016 when activating an ACTIVE user', async () => {
@@ -217,6 +271,52 @@ describe('user lifecycle', () => {
   });
 });
 
+describe('a deactivated user', () => {
+  it('answers 404 E0000007 (User) for the factors and the other sub-resources, while the user and the groups keep answering', async () => {
+    await okta.userApi.deactivateUser({ userId: IDS.alice });
+    const gone = `Not found: Resource not found: ${IDS.alice} (User)`;
+    for (const call of [
+      () => all(okta.userFactorApi.listFactors({ userId: IDS.alice })),
+      () => all(okta.userApi.listAppLinks({ userId: IDS.alice })),
+      () => all(okta.userApi.listUserDevices({ userId: IDS.alice })),
+      () => all(okta.userApi.listUserClients({ userId: IDS.alice })),
+      () => all(okta.userApi.listUserGrants({ userId: IDS.alice })),
+      () => all(okta.userApi.listRefreshTokensForUserAndClient({ userId: IDS.alice, clientId: IDS.slack })),
+      () => all(okta.roleAssignmentApi.listAssignedRolesForUser({ userId: IDS.alice })),
+      () => okta.userApi.revokeUserSessions({ userId: IDS.alice }),
+    ]) {
+      const err = await failure(call());
+      expect([err.status, err.errorCode, err.errorSummary]).toEqual([404, 'E0000007', gone]);
+    }
+    expect(await statusOf(IDS.alice)).toBe('DEPROVISIONED');
+    expect((await all(okta.userApi.listUserGroups({ userId: IDS.alice }))).map((g) => g.id)).toContain(IDS.engineering);
+    expect(await all(okta.applicationApi.listApplications({ filter: `user.id eq "${IDS.alice}"` }))).toEqual([]);
+    const alice = (await t.admin.state()).users.find((u) => u.id === IDS.alice);
+    expect(alice?.factors).toHaveLength(3);
+    expect(alice?.grants).toHaveLength(1);
+  });
+});
+
+describe('admin roles', () => {
+  it("lists a user's admin role assignments with type, label, status and assignmentType USER; none is []", async () => {
+    const org = fixtureOrg();
+    const alice = org.users.find((u) => u.id === IDS.alice);
+    if (alice) alice.roles = [{ type: 'SUPER_ADMIN' }, { type: 'HELP_DESK_ADMIN' }];
+    await t.admin.seed(org);
+    const roles = await all(okta.roleAssignmentApi.listAssignedRolesForUser({ userId: IDS.alice }));
+    expect(roles.map((r) => [r.type, r.label, r.status, r.assignmentType])).toEqual([
+      ['SUPER_ADMIN', 'Super Administrator', 'ACTIVE', 'USER'],
+      ['HELP_DESK_ADMIN', 'Help Desk Administrator', 'ACTIVE', 'USER'],
+    ]);
+    expect(roles.every((r) => typeof r.id === 'string' && r.id.length === 20)).toBe(true);
+    expect(await all(okta.roleAssignmentApi.listAssignedRolesForUser({ userId: IDS.bob }))).toEqual([]);
+    expect((await t.admin.state()).users.find((u) => u.id === IDS.alice)?.roles?.map((r) => r.type)).toEqual([
+      'SUPER_ADMIN',
+      'HELP_DESK_ADMIN',
+    ]);
+  });
+});
+
 describe('sessions', () => {
   it('clears sessions (204), and with oauthTokens=true also the refresh tokens; repeating is 204', async () => {
     await okta.userApi.revokeUserSessions({ userId: IDS.alice });
@@ -235,6 +335,17 @@ describe('sessions', () => {
 });
 
 describe('factors', () => {
+  it('lists only factors REQUIRED or OPTIONAL in the enrollment policy; the state shows all, reset_factors resets all', async () => {
+    await t.admin.seed({ ...fixtureOrg(), factorEnrollmentPolicy: { sms: 'NOT_ALLOWED', push: 'REQUIRED' } });
+    const listed = await all(okta.userFactorApi.listFactors({ userId: IDS.alice }));
+    expect(listed.map((f) => f.factorType)).toEqual(['push', 'token:software:totp']);
+    const alice = () => t.admin.state().then((s) => s.users.find((u) => u.id === IDS.alice));
+    expect((await alice())?.factors?.map((f) => f.factorType)).toEqual(['push', 'token:software:totp', 'sms']);
+    expect((await t.admin.state()).factorEnrollmentPolicy).toEqual({ sms: 'NOT_ALLOWED', push: 'REQUIRED' });
+    await okta.userApi.resetFactors({ userId: IDS.alice });
+    expect((await alice())?.factors).toEqual([]);
+  });
+
   it('lists factors as typed models', async () => {
     const factors = await all(okta.userFactorApi.listFactors({ userId: IDS.alice }));
     expect(factors.map((f) => f.factorType)).toEqual(['push', 'token:software:totp', 'sms']);
