@@ -6,6 +6,7 @@ interface OktaErrorShape {
   status?: number | string;
   errorCode?: string | number;
   errorSummary?: string;
+  errorCauses?: Array<{ errorSummary?: string }>;
   headers?: { get(name: string): string | null };
   code?: string;
   message?: string;
@@ -30,22 +31,51 @@ export function isOktaError(error: unknown, status: number, errorCode?: string):
 
 export const isNotFound = (error: unknown): boolean => isOktaError(error, 404);
 
-/** Okta's words for a refused change we report as `skipped`: 403 E0000006 (group) and E0000046 (app). */
-export function refusalReason(error: unknown): string | undefined {
-  if (oktaStatus(error) !== 403) return undefined;
-  const code = oktaErrorCode(error);
-  if (code !== 'E0000006' && code !== 'E0000046') return undefined;
-  return `Okta refused (${code}): ${shape(error).errorSummary ?? 'forbidden'}`;
+/** Okta's generic 403 summary, which names no right. */
+const GENERIC_FORBIDDEN = 'You do not have permission to perform the requested action';
+
+/**
+ * The right a 403 E0000006 says is missing: Okta's causes ("The access token is missing the scope
+ * okta.groups.manage", "Only super admins can manage groups with administrative roles"), else the scope of the
+ * `WWW-Authenticate` challenge an OAuth token gets, else a specific summary.
+ */
+export function missingRight(error: unknown): string {
+  const { errorCauses, errorSummary, headers } = shape(error);
+  const causes = (errorCauses ?? [])
+    .map((cause) => cause.errorSummary?.trim())
+    .filter((cause): cause is string => !!cause);
+  if (causes.length > 0) return causes.join('; ');
+  const scope = /scope="([^"]+)"/.exec(headers?.get('www-authenticate') ?? '')?.[1];
+  if (scope) return `the scope ${scope}`;
+  if (errorSummary && errorSummary.trim() !== GENERIC_FORBIDDEN) return errorSummary.trim();
+  return 'a scope or admin role (Okta did not say which)';
 }
 
 const jitter = (baseMs: number, spreadMs: number): number => baseMs + Math.floor(Math.random() * spreadMs);
 
 /**
+ * How long a 429 asks to wait: `X-Rate-Limit-Reset` against the answer's own `Date` (as Okta's SDKs do), so a
+ * worker clock that runs ahead of Okta's does not retry at once into more 429s; the worker's clock only when the
+ * answer has no `Date`. A concurrency 429 (`X-Rate-Limit-Limit: 0`) carries a long estimate, so it gets a short
+ * jittered pause instead.
+ */
+function rateLimitDelayMs(headers: OktaErrorShape['headers']): number {
+  const reset = Number(headers?.get('x-rate-limit-reset'));
+  if (headers?.get('x-rate-limit-limit') === '0' || !Number.isFinite(reset)) return jitter(250, 750);
+  const answeredAt = Date.parse(headers?.get('date') ?? '');
+  const now = Number.isFinite(answeredAt) ? answeredAt : Date.now();
+  return Math.max(reset * 1000 - now, 0) + jitter(50, 450);
+}
+
+/**
  * Maps anything an Okta call threw to a Temporal failure:
- * - 429: retryable after `X-Rate-Limit-Reset` (a concurrency 429, `X-Rate-Limit-Limit: 0`, carries a
- *   long estimate, so it retries after a short jittered pause instead);
- * - 5xx, non-JSON answers, connection resets and timeouts: retryable with the policy's backoff;
- * - other 4xx: non-retryable, with Okta's error code in the failure type's details.
+ * - 429: `OktaRateLimited`, retryable after `X-Rate-Limit-Reset` (see `rateLimitDelayMs`);
+ * - 5xx, non-JSON answers, connection resets and timeouts: `OktaUnavailable`, retryable with the policy's backoff;
+ * - 409 E0000112 (the user is still being activated): `OktaUserActivating`, retryable with the policy's backoff;
+ * - 401: `OktaUnauthorized`; 403 E0000006: `OktaForbidden`, a missing scope or admin role, named in the message
+ *   and details (`missingRight`); 403 E0000046: `OktaAppHeldByGroup`, an app a group membership also grants;
+ * - other 4xx: `OktaRequestRejected`. Every 4xx but 409 E0000112 is non-retryable, with Okta's error code in the
+ *   failure's details.
  */
 export function toTemporalFailure(error: unknown, operation: string): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;
@@ -54,19 +84,13 @@ export function toTemporalFailure(error: unknown, operation: string): Applicatio
   const summary = shape(error).errorSummary ?? shape(error).message ?? String(error);
   const message = `${operation}: ${status !== undefined ? `Okta HTTP ${status}${code ? ` ${code}` : ''} ` : ''}${summary}`;
   if (status === 429) {
-    const headers = shape(error).headers;
-    const limit = headers?.get('x-rate-limit-limit');
-    const reset = Number(headers?.get('x-rate-limit-reset'));
-    const delayMs =
-      limit === '0' || !Number.isFinite(reset)
-        ? jitter(250, 750)
-        : Math.max(reset * 1000 - Date.now(), 0) + jitter(50, 450);
+    const concurrency = shape(error).headers?.get('x-rate-limit-limit') === '0';
     return ApplicationFailure.create({
       type: 'OktaRateLimited',
       message,
-      nextRetryDelay: delayMs,
+      nextRetryDelay: rateLimitDelayMs(shape(error).headers),
       category: ApplicationFailureCategory.BENIGN,
-      details: [{ status, code, concurrency: limit === '0' }],
+      details: [{ status, code, concurrency }],
     });
   }
   if (status === undefined || status >= 500) {
@@ -76,10 +100,36 @@ export function toTemporalFailure(error: unknown, operation: string): Applicatio
       details: [{ status, code: code ?? shape(error).code }],
     });
   }
+  if (status === 409 && code === 'E0000112') {
+    return ApplicationFailure.create({
+      type: 'OktaUserActivating',
+      message,
+      category: ApplicationFailureCategory.BENIGN,
+      details: [{ status, code }],
+    });
+  }
   if (status === 401) {
     return ApplicationFailure.create({
       type: 'OktaUnauthorized',
       message,
+      nonRetryable: true,
+      details: [{ status, code }],
+    });
+  }
+  if (status === 403 && code === 'E0000006') {
+    const right = missingRight(error);
+    return ApplicationFailure.create({
+      type: 'OktaForbidden',
+      message: `${operation}: Okta HTTP 403 E0000006, missing right: ${right}`,
+      nonRetryable: true,
+      details: [{ status, code, missingRight: right }],
+    });
+  }
+  if (status === 403 && code === 'E0000046') {
+    const causes = (shape(error).errorCauses ?? []).map((cause) => cause.errorSummary).filter(Boolean);
+    return ApplicationFailure.create({
+      type: 'OktaAppHeldByGroup',
+      message: causes.length > 0 ? `${message}: ${causes.join('; ')}` : message,
       nonRetryable: true,
       details: [{ status, code }],
     });

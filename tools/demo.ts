@@ -207,9 +207,9 @@ async function startStack(
     OKTA_API_TOKEN: OKTA_TOKEN,
   };
   // The worker's budget matches the emulator's Workforce limits, sped up by the time scale.
-  const rateLimits = OKTA_BUCKETS.map(
-    (bucket) => `${bucket}=${Math.round(WORKFORCE_LIMITS[bucket] * options.timeScale)}`,
-  ).join(',');
+  const rateLimits = ([...OKTA_BUCKETS, 'cumulative'] as const)
+    .map((limit) => `${limit}=${Math.round(WORKFORCE_LIMITS[limit] * options.timeScale)}`)
+    .join(',');
   say(`Starting the worker${withIntake ? ' and the intake' : ''} (${elapsed()})...`);
   await Promise.all([
     supervisor.start({

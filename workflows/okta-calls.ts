@@ -27,37 +27,43 @@ export type ChangeActivity = {
   [K in ActivityName]: [ActivityResult<K>] extends [ChangeResult] ? K : never;
 }[ActivityName];
 
-/** The Okta bucket each activity's calls fall in; `worker` ones make no Okta call. */
+/**
+ * The Okta bucket each activity's call falls in (Okta's mapping, see `OKTA_BUCKETS`); `worker` ones make no Okta
+ * call. A user's sub-resource reads and lifecycle calls share `users` with the lock-out's suspends and revocations:
+ * priorities, not separate buckets, put the lock-out first. A lifecycle change that must first learn the status
+ * (on a retry, or `deleteUser`, `restoreUser`) also reads the user itself, in `users-get`.
+ */
 export const BUCKET_OF: Record<ActivityName, OktaBucket | 'worker'> = {
   getRunPolicy: 'worker',
   getLastOffboarding: 'worker',
   getUser: 'users-get',
-  listUserGroups: 'users-get',
-  listOAuthClients: 'users-get',
-  listAppLinks: 'users-get',
-  listFactors: 'users-get',
-  listUserDevices: 'users-get',
   readUserStatus: 'users-get',
-  listUserGrants: 'users-get',
-  suspendUser: 'users-update',
-  revokeSessions: 'users-update',
-  revokeGrants: 'users-update',
-  revokeClientTokens: 'users-update',
-  resetFactors: 'users-update',
-  deactivateUser: 'users-update',
-  deleteUser: 'users-update',
-  restoreUser: 'users-update',
+  listUserGroups: 'users',
+  listOAuthClients: 'users',
+  listAppLinks: 'users',
+  listFactors: 'users',
+  listUserDevices: 'users',
+  listUserGrants: 'users',
+  suspendUser: 'users',
+  revokeSessions: 'users',
+  revokeGrants: 'users',
+  revokeClientTokens: 'users',
+  resetFactors: 'users',
+  deactivateUser: 'users',
+  restoreUser: 'users',
+  deleteUser: 'users-id',
   listGroupRules: 'groups',
-  removeGroupMembership: 'groups-id',
-  addGroupMembership: 'groups-id',
+  removeGroupMembership: 'groups',
+  addGroupMembership: 'groups',
+  resolveOffboardingGroup: 'groups',
+  listAssignedApps: 'apps',
   getAppAssignment: 'apps',
   unassignApp: 'apps',
   assignApp: 'apps',
-  listOtherDeviceUsers: 'devices',
+  listOtherDeviceUsers: 'device-users',
   getDevice: 'devices',
   deactivateDevice: 'devices',
   deleteDevice: 'devices',
-  resolveOffboardingGroup: 'groups',
   readOffboardingGroupAdds: 'logs',
   startOffboardingForEvent: 'worker',
 };

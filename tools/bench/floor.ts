@@ -1,6 +1,7 @@
 // The rate-limit floor of a layoff: for a seed org, the MINIMUM Okta calls the offboarding runbook
 // needs per bucket (computed from the seed, not from what the code did), and the shortest time
-// Okta's per-bucket limits allow for them: max over buckets of calls / perMinute.
+// Okta's limits allow for them: max over buckets (and the cumulative limit, over all calls) of calls / perMinute.
+// Buckets are classified by the emulator's table, which follows Okta's published path-to-bucket mapping.
 //
 // The calls per person follow workflows/offboard-user.ts and workflows/verify.ts on their happy
 // path (no retries, no 429s), with Okta state as the emulator keeps it (okta-emulator/README.md):
@@ -34,7 +35,7 @@ interface Call {
 }
 
 export interface BucketFloor {
-  /** Minimum calls in this bucket for all offboarded people. */
+  /** Minimum calls in this bucket (for `cumulative`: in all buckets) for all offboarded people. */
   calls: number;
   /** The bucket's limit in the table (per Okta minute). */
   perMinute: number;
@@ -49,6 +50,7 @@ export interface RunbookFloor {
   /** People offboarded (the org's users minus the excluded ones). */
   users: number;
   timeScale: number;
+  /** By bucket, plus `cumulative` (every call) when the table has a cumulative limit. */
   byBucket: Record<string, BucketFloor>;
   /** Minimum calls per person, by bucket (average over the people). */
   perUserByBucket: Record<string, number>;
@@ -75,6 +77,9 @@ export interface FloorOptions {
 }
 
 const LOCKOUT_PHASES = new Set<Call['phase']>(['checking', 'locking']);
+
+/** The floor's name for the org-wide cumulative Management API limit (the emulator's window of the same name). */
+const CUMULATIVE = 'cumulative';
 
 type SeedUser = Org['users'][number];
 
@@ -155,10 +160,17 @@ export function runbookFloor(
   const minuteMs = 60_000 / table.timeScale;
   const limitOf = new Map<string, number>();
   for (const row of table.buckets) limitOf.set(row.name, Math.min(limitOf.get(row.name) ?? Infinity, row.perMinute));
+  const totalCalls = Object.values(byBucket).reduce((sum, n) => sum + n, 0);
+  // Every call also counts against the org-wide cumulative limit: one more floor, over all of them.
+  const limited = { ...byBucket };
+  if (table.cumulativePerMinute !== undefined) {
+    limitOf.set(CUMULATIVE, table.cumulativePerMinute);
+    limited[CUMULATIVE] = totalCalls;
+  }
   const floors: Record<string, BucketFloor> = {};
   let bottleneck = '';
   let oktaMinutes = 0;
-  for (const [bucket, calls] of Object.entries(byBucket).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [bucket, calls] of Object.entries(limited).sort(([a], [b]) => a.localeCompare(b))) {
     const perMinute = limitOf.get(bucket) ?? Infinity;
     const minutes = calls / perMinute;
     floors[bucket] = { calls, perMinute, oktaMinutes: minutes, ms: minutes * minuteMs };
@@ -167,7 +179,6 @@ export function runbookFloor(
       bottleneck = bucket;
     }
   }
-  const totalCalls = Object.values(byBucket).reduce((sum, n) => sum + n, 0);
   const n = Math.max(people.length, 1);
   return {
     phases,

@@ -11,7 +11,7 @@ export interface LockoutFigures {
   makespanMs: number;
   /** People with no lockout in the log (never suspended nor revoked). */
   notLocked: number;
-  /** users-update calls of later steps (reset factors, deactivate) made before the last person was locked out. */
+  /** Later steps' writes in the lock-out's bucket, `users` (reset factors, deactivate), made before the last person was locked out. */
   laterCallsBeforeLastLock: number;
 }
 
