@@ -1,5 +1,5 @@
-// Devices: deactivate, then delete the Okta device record, but never a device another ACTIVE
-// user still holds. In Okta this removes the device's trust and binding; it erases no data.
+// Devices: deactivate, then delete the Okta device record, but never a device another user who is
+// not deactivated still holds. In Okta this removes the device's trust and binding; it erases no data.
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OffboardingSnapshot } from '../workflows/definitions';
 import {
@@ -29,10 +29,8 @@ export function createDeviceActivities(okta: Client) {
     getDevice,
 
     async listUserDevices({ userId }: { userId: string }): Promise<DeviceSummary[]> {
-      const devices = await callOkta(
-        'listUserDevices',
-        async () => readAll(await okta.userApi.listUserDevices({ userId })),
-        (error) => (isNotFound(error) ? [] : undefined),
+      const devices = await callOkta('listUserDevices', async () =>
+        readAll(await okta.userApi.listUserDevices({ userId })),
       );
       return devices
         .filter((entry) => entry.device?.id)
@@ -43,7 +41,11 @@ export function createDeviceActivities(okta: Client) {
         }));
     },
 
-    /** Other ACTIVE users holding the device: a shared device is kept. */
+    /**
+     * Other holders of the device who are not deactivated: a shared device is kept while any of them is
+     * still a person of the org (ACTIVE, SUSPENDED on leave, LOCKED_OUT, PASSWORD_EXPIRED...). A deleted
+     * device (404) has no holders.
+     */
     async listOtherDeviceUsers({ deviceId, userId }: { deviceId: string; userId: string }): Promise<string[]> {
       const holders = await callOkta(
         'listOtherDeviceUsers',
@@ -51,7 +53,7 @@ export function createDeviceActivities(okta: Client) {
         (error) => (isNotFound(error) ? [] : undefined),
       );
       return holders
-        .filter((holder) => holder.user?.id !== userId && holder.user?.status === 'ACTIVE')
+        .filter((holder) => holder.user?.id !== userId && holder.user?.status !== 'DEPROVISIONED')
         .map((holder) => String(holder.user?.id));
     },
 

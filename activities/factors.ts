@@ -1,7 +1,9 @@
-// MFA factors: listed for the snapshot, then all reset at once.
+// MFA factors: listed for the snapshot and for verification, and all reset at once. Okta lists only
+// the factors the enrollment policy allows (a policy-hidden factor is absent) and answers 404 for a
+// deactivated user's factors, so the list is never a proof that none are left: every run resets.
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OffboardingSnapshot } from '../workflows/definitions';
-import { callOkta, changeOkta, goneIsDone, isNotFound, readAll, type ChangeResult } from '../okta/errors';
+import { callOkta, changeOkta, goneIsDone, readAll, type ChangeResult } from '../okta/errors';
 
 export type FactorSummary = OffboardingSnapshot['factors'][number];
 
@@ -9,10 +11,8 @@ export function createFactorActivities(okta: Client) {
   return {
     /** Ids, types, providers and statuses only: factor profiles hold phone numbers and emails. */
     async listFactors({ userId }: { userId: string }): Promise<FactorSummary[]> {
-      const factors = await callOkta(
-        'listFactors',
-        async () => readAll(await okta.userFactorApi.listFactors({ userId })),
-        (error) => (isNotFound(error) ? [] : undefined),
+      const factors = await callOkta('listFactors', async () =>
+        readAll(await okta.userFactorApi.listFactors({ userId })),
       );
       return factors.map((factor) => ({
         id: String(factor.id),

@@ -3,7 +3,7 @@
 // puts the user on the rule's exclusion list, which rehire reports.
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OffboardingSnapshot } from '../workflows/definitions';
-import { callOkta, changeOkta, isNotFound, readAll, refusalReason, type ChangeResult } from '../okta/errors';
+import { callOkta, changeOkta, isNotFound, readAll, type ChangeResult } from '../okta/errors';
 import { protectedGroupReason, type OffboardingPolicy } from './policy';
 
 export type GroupSummary = Omit<OffboardingSnapshot['groups'][number], 'ruleIds'>;
@@ -45,24 +45,19 @@ export function createGroupActivities(okta: Client, policy: OffboardingPolicy) {
       return changeOkta(
         'removeGroupMembership',
         () => okta.groupApi.unassignUserFromGroup({ groupId, userId }),
-        (error) => {
-          if (isNotFound(error)) return { outcome: 'not-needed', reason: 'membership already gone' };
-          const refused = refusalReason(error);
-          return refused ? { outcome: 'skipped', reason: refused } : undefined;
-        },
+        (error) => (isNotFound(error) ? { outcome: 'not-needed', reason: 'membership already gone' } : undefined),
       );
     },
 
-    /** rehire: PUT is idempotent in Okta (re-adding a member answers 204). */
+    /**
+     * rehire: PUT is idempotent in Okta (re-adding a member answers 204). While Okta still activates the user
+     * it answers 409 E0000112, a retryable `OktaUserActivating`.
+     */
     async addGroupMembership({ groupId, userId }: { groupId: string; userId: string }): Promise<ChangeResult> {
       return changeOkta(
         'addGroupMembership',
         () => okta.groupApi.assignUserToGroup({ groupId, userId }),
-        (error) => {
-          if (isNotFound(error)) return { outcome: 'skipped', reason: 'group no longer exists' };
-          const refused = refusalReason(error);
-          return refused ? { outcome: 'skipped', reason: refused } : undefined;
-        },
+        (error) => (isNotFound(error) ? { outcome: 'skipped', reason: 'group no longer exists' } : undefined),
       );
     },
   };

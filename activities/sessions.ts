@@ -1,6 +1,6 @@
 // Sessions, OAuth grants and refresh tokens: the access a person holds right now.
 import type { Client } from '@okta/okta-sdk-nodejs';
-import { callOkta, changeOkta, goneIsDone, isNotFound, readAll, type ChangeResult } from '../okta/errors';
+import { callOkta, changeOkta, goneIsDone, readAll, type ChangeResult } from '../okta/errors';
 
 export function createSessionActivities(okta: Client) {
   return {
@@ -20,20 +20,16 @@ export function createSessionActivities(okta: Client) {
 
     /** Consent grant ids (verification: none may be left). */
     async listUserGrants({ userId }: { userId: string }): Promise<string[]> {
-      const grants = await callOkta(
-        'listUserGrants',
-        async () => readAll(await okta.userApi.listUserGrants({ userId })),
-        (error) => (isNotFound(error) ? [] : undefined),
+      const grants = await callOkta('listUserGrants', async () =>
+        readAll(await okta.userApi.listUserGrants({ userId })),
       );
       return grants.map((grant) => String(grant.id));
     },
 
     /** OAuth clients holding grants or tokens for the user. */
     async listOAuthClients({ userId }: { userId: string }): Promise<string[]> {
-      const clients = await callOkta(
-        'listOAuthClients',
-        async () => readAll(await okta.userApi.listUserClients({ userId })),
-        (error) => (isNotFound(error) ? [] : undefined),
+      const clients = await callOkta('listOAuthClients', async () =>
+        readAll(await okta.userApi.listUserClients({ userId })),
       );
       return clients.map((client) => String(client.client_id));
     },

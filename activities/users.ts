@@ -20,9 +20,26 @@ export interface LifecycleResult {
   from: string;
   to: string;
   reason?: string;
+  /** Okta is still moving the user to `to` (an activation is asynchronous): the caller waits before changing them. */
+  transitioning?: boolean;
 }
 
 const GONE = 'DELETED';
+/**
+ * A deactivation Okta has accepted but not finished (`transitioningToStatus: DEPROVISIONED`, e.g. one started
+ * with `Prefer: respond-async` elsewhere): not DEPROVISIONED yet, so never counted as done.
+ */
+const DEACTIVATING = 'DEACTIVATING';
+
+const stillDeactivating = (userId: string) =>
+  ApplicationFailure.create({
+    type: 'OktaUserDeactivating',
+    message: `Okta is still deactivating user ${userId}: read again later`,
+  });
+
+/** The status a transition starts from: the one Okta is moving the user to, but a deactivation in progress is not done. */
+const effectiveStatus = (user: UserState): string =>
+  user.transitioningToStatus === 'DEPROVISIONED' ? DEACTIVATING : (user.transitioningToStatus ?? user.status);
 
 export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
   async function readUser(userId: string): Promise<UserState | undefined> {
@@ -43,8 +60,7 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
   async function currentStatus(userId: string, knownStatus?: string): Promise<string> {
     if (knownStatus && Context.current().info.attempt === 1) return knownStatus;
     const user = await readUser(userId);
-    if (!user) return GONE;
-    return user.transitioningToStatus ?? user.status;
+    return user ? effectiveStatus(user) : GONE;
   }
 
   /** Runs a transition; on 400 E0000001 (status moved under us) re-reads and lets `decide` judge again. */
@@ -94,10 +110,16 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
       };
     },
 
-    /** verifying: the status now, or undefined when the user no longer exists. */
+    /**
+     * verifying: the status now, or undefined when the user no longer exists. A deactivation still in
+     * progress is not DEPROVISIONED yet: it reads `<status> (deactivating)`.
+     */
     async readUserStatus({ userId }: { userId: string }): Promise<string | undefined> {
       const user = await readUser(userId);
-      return user ? (user.transitioningToStatus ?? user.status) : undefined;
+      if (!user) return undefined;
+      return user.transitioningToStatus === 'DEPROVISIONED'
+        ? `${user.status} (${DEACTIVATING})`
+        : effectiveStatus(user);
     },
 
     /** locking: ACTIVE -> SUSPENDED. Okta allows suspend only from ACTIVE; every other status has its plan. */
@@ -108,6 +130,7 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
           return transition('suspendUser', userId, from, () => okta.userApi.suspendUser({ userId }), 'SUSPENDED');
         case 'SUSPENDED':
         case 'DEPROVISIONED':
+        case DEACTIVATING:
         case GONE:
           return { outcome: 'not-needed', from, to: from, reason: `user is already ${from}` };
         case 'STAGED':
@@ -133,6 +156,7 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
     /** deactivating: any status -> DEPROVISIONED, without mailing the admin. */
     async deactivateUser({ userId, knownStatus }: { userId: string; knownStatus?: string }): Promise<LifecycleResult> {
       const from = await currentStatus(userId, knownStatus);
+      if (from === DEACTIVATING) throw stillDeactivating(userId);
       if (from === 'DEPROVISIONED' || from === GONE)
         return { outcome: 'not-needed', from, to: from, reason: `user is already ${from}` };
       return transition(
@@ -179,8 +203,14 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
             'ACTIVE',
           );
           const now = await readUser(userId);
-          return { ...result, to: now?.transitioningToStatus ?? now?.status ?? result.to };
+          return {
+            ...result,
+            to: now?.transitioningToStatus ?? now?.status ?? result.to,
+            transitioning: now?.transitioningToStatus !== undefined,
+          };
         }
+        case DEACTIVATING:
+          throw stillDeactivating(userId);
         case GONE:
           throw ApplicationFailure.create({
             type: 'UserNotFound',

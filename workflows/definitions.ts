@@ -67,12 +67,25 @@ export interface StepRecord {
   reason?: string;
 }
 
-/** The audit "before" and the source for rehire: ids, types, scopes and statuses only. */
+/**
+ * The audit "before" and the source for rehire: ids, types, scopes and statuses, plus each direct app's
+ * app-user profile (user data: Okta cannot give it back after unassignment, so rehire needs it).
+ */
 export interface OffboardingSnapshot {
   takenAt: string;
   user: { id: string; status: string };
   groups: Array<{ id: string; name: string; type: 'OKTA_GROUP' | 'APP_GROUP' | 'BUILT_IN'; ruleIds: string[] }>;
-  apps: Array<{ id: string; label: string; scope: 'USER' | 'GROUP' }>;
+  apps: Array<{
+    id: string;
+    label: string;
+    scope: 'USER' | 'GROUP';
+    /**
+     * A direct assignment's app-user profile, as Okta returns it (the whole profile: Okta's API does not say
+     * which attributes an app requires without reading the app's user schema). Absent when empty, and in
+     * snapshots taken before profiles were kept.
+     */
+    profile?: Record<string, unknown>;
+  }>;
   factors: Array<{ id: string; factorType: string; provider: string; status: string }>;
   devices: Array<{ id: string; platform: string; status: string; otherActiveUserIds: string[] }>;
   oauthClientIds: string[];
@@ -202,11 +215,26 @@ export const rehireWorkflowId = (userId: string): string => `rehire-${userId}`;
 export const dryRunWorkflowId = (userId: string, nonce: string): string => `offboard-dryrun-${userId}-${nonce}`;
 
 /**
- * Okta rate-limit buckets the runbook's calls fall in. Every activity runs on the task queue of
- * the bucket its Okta write (or, for reads, its read) consumes, so the server-enforced
- * `maxTaskQueueActivitiesPerSecond` of that queue keeps all workers together within Okta's limit.
+ * The Okta rate-limit buckets the runbook's calls fall in, named as in Okta's own path-to-bucket mapping
+ * (okta/terraform-provider-okta `okta/internal/apimutex/rate_limit_lines.go`; the emulator uses the same ids):
+ * `users-get` is `GET /api/v1/users/{idOrLogin}` alone; `users` is `/api/v1/users` (list, create, and every
+ * `/api/v1/users/{id}/...` sub-resource and lifecycle call, one window); `users-id` is `POST|PUT|DELETE
+ * /api/v1/users/{id}`; `groups` is `/api/v1/groups` (list, rules, memberships); `apps` is `/api/v1/apps` and
+ * `/api/v1/apps/{id}/users...`; `devices` is `/api/v1/devices...`; `device-users` is `GET
+ * /api/v1/devices/{id}/users`; `logs` is `/api/v1/logs`. Every activity runs on the task queue of the bucket its
+ * Okta call consumes, so the server-enforced `maxTaskQueueActivitiesPerSecond` of that queue keeps all workers
+ * together within Okta's limit.
  */
-export const OKTA_BUCKETS = ['users-get', 'users-update', 'groups', 'groups-id', 'apps', 'devices', 'logs'] as const;
+export const OKTA_BUCKETS = [
+  'users-get',
+  'users',
+  'users-id',
+  'groups',
+  'apps',
+  'devices',
+  'device-users',
+  'logs',
+] as const;
 export type OktaBucket = (typeof OKTA_BUCKETS)[number];
 
 export const activityTaskQueue = (base: string, bucket: OktaBucket): string => `${base}-okta-${bucket}`;

@@ -1,4 +1,4 @@
-// Decommissioning the user's devices after the wait: each device no other ACTIVE user holds is
+// Decommissioning the user's devices after the wait: each device no other user who is not deactivated holds is
 // deactivated, then its Okta record deleted (its trust and binding go; no data is erased).
 import type { Changes } from './changes';
 import type { OffboardingSnapshot, StepOutcome } from './definitions';
@@ -26,7 +26,7 @@ export async function decommissionDevices(devices: Device[], run: Decommissionin
       id: device.id,
       kind: 'device',
       outcome: 'skipped',
-      reason: `shared with ACTIVE user(s) ${holders.join(', ')}: kept`,
+      reason: `shared with ACTIVE or other not deactivated user(s) ${holders.join(', ')}: kept`,
     });
   // Not async: the caller awaits the change itself, so concurrent devices keep their order of calls.
   const deleteDevice = (device: Device): Promise<StepOutcome> =>

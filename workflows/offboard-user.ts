@@ -3,7 +3,7 @@
 // delete, verify. Beside it: the operators' messages, waits and safe points (steering.ts), the wait
 // for `retry` after a failure (needs-attention.ts), real or planned changes (changes.ts), the
 // status and report (report.ts).
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
 import { PlannedChanges, RealChanges, type Changes } from './changes';
 import {
   statusQuery,
@@ -14,14 +14,18 @@ import {
   type RunPolicy,
 } from './definitions';
 import { decommissionDevices } from './devices';
+import { deactivatesInLock } from './lock-out';
 import { describeFailure, parkingOnFailure, type Failure, type UntilDone } from './needs-attention';
 import { OktaCalls, readRunPolicy } from './okta-calls';
 import { Progress } from './report';
 import { restoreFromSnapshot } from './restore';
 import { forEachLimited, type RunRecord } from './run-record';
-import { snapshotStep } from './snapshot';
+import { readDestroyedByDeactivation, snapshotStep, type DestroyedByDeactivation } from './snapshot';
 import { isStop, Steering } from './steering';
-import { verifyStep } from './verify';
+import { VERIFY_WHERE_OKTA_ANSWERS, verifyRevokedStep, verifyStep } from './verify';
+
+/** Runs that started before it reset factors only when the snapshot listed some (Okta's list is policy-filtered). */
+const ALWAYS_RESET_FACTORS = 'always-reset-factors';
 
 export async function offboardUser(request: OffboardingRequest): Promise<OffboardingReport> {
   return new Offboarding(request).run();
@@ -43,6 +47,8 @@ class Offboarding {
   private knownStatus?: string;
   /** The devices this run deleted: verification checks that each is gone. */
   private readonly deletedDeviceIds: string[] = [];
+  /** Read in the lock phase when it deactivates the user (lock-out.ts): apps, factors, devices. */
+  private beforeDeactivation?: DestroyedByDeactivation;
 
   constructor(private readonly request: OffboardingRequest) {
     this.userId = request.userId;
@@ -68,7 +74,8 @@ class Offboarding {
         const oauthClientIds = await this.lock(user);
         const snapshot = await this.takeSnapshot(user, groups, oauthClientIds);
         await this.untilDone('revoke-and-deactivate', async () => {
-          await this.revoke(snapshot);
+          const appsLeftToGroups = await this.revoke(snapshot);
+          await this.verifyRevoked(appsLeftToGroups);
           await this.deactivate(user);
           await this.verifyAccess();
         });
@@ -142,11 +149,18 @@ class Offboarding {
 
   /**
    * 3. locking, at lock priority: three rounds, each one's calls at once, so that every access path
-   * is cut within seconds. Returns the OAuth clients listed before the revocations emptied the list.
+   * is cut within seconds; a user Okta cannot suspend is then deactivated (lock-out.ts). Returns the
+   * OAuth clients listed before the revocations emptied the list (none are listed for a user already
+   * deactivated: Okta answers 404 for them).
    */
   private async lock(user: User): Promise<string[]> {
     this.progress.setPhase('locking');
     const { id: userId, status } = user;
+    const deactivateNow = deactivatesInLock(status);
+    const listClients = (summary: string): Promise<string[]> =>
+      status === 'DEPROVISIONED' && patched(VERIFY_WHERE_OKTA_ANSWERS)
+        ? Promise.resolve([])
+        : this.okta.call('listOAuthClients', 'lock', summary, { userId });
     return this.untilDone('lock', async () => {
       // Suspend, and list the OAuth clients for the snapshot.
       const suspend = this.record.begin('suspendUser', 'locking');
@@ -162,7 +176,7 @@ class Offboarding {
             plannedIf: status === 'ACTIVE',
           },
         ),
-        this.okta.call('listOAuthClients', 'lock', `List OAuth clients of ${userId}`, { userId }),
+        listClients(`List OAuth clients of ${userId}`),
       ]);
       if (suspended === 'done') this.knownStatus = 'SUSPENDED';
       this.record.finish(suspend);
@@ -195,12 +209,7 @@ class Offboarding {
       const tokens = this.record.begin('revokeClientTokens', 'locking');
       await this.changes.afterChanges(
         async () => {
-          const survivors = await this.okta.call(
-            'listOAuthClients',
-            'lock',
-            `List OAuth clients still holding tokens of ${userId}`,
-            { userId },
-          );
+          const survivors = await listClients(`List OAuth clients still holding tokens of ${userId}`);
           await forEachLimited(survivors, this.policy.itemConcurrency, async (clientId) => {
             const summary = `Revoke refresh tokens of ${userId} for client ${clientId}`;
             await this.changes.run(tokens, { kind: 'client', id: clientId }, 'revokeClientTokens', 'lock', summary, {
@@ -217,31 +226,79 @@ class Offboarding {
             'a real run revokes the tokens of any OAuth client still listed after the revocations above',
           ),
       );
+      if (deactivateNow) await this.deactivateInLock(user);
       return clients;
     });
+  }
+
+  /** Read what deactivation destroys, reset the factors while Okta lists them, deactivate. */
+  private async deactivateInLock(user: User): Promise<void> {
+    const userId = this.userId;
+    this.beforeDeactivation ??= await readDestroyedByDeactivation(this.okta, user, 'lock');
+    const factors = this.record.begin('resetFactors', 'locking');
+    await this.changes.run(
+      factors,
+      { kind: 'factor', id: userId },
+      'resetFactors',
+      'lock',
+      `Reset all factors of ${userId}`,
+      { userId },
+    );
+    this.record.finish(factors);
+    const step = this.record.begin('deactivateUser', 'locking');
+    const reason = `${user.status} cannot be suspended: deactivated in the lock phase`;
+    const args = { userId, knownStatus: this.knownStatus };
+    if (
+      (await this.changes.run(
+        step,
+        { kind: 'user', id: userId },
+        'deactivateUser',
+        'lock',
+        `Deactivate user ${userId} (${reason})`,
+        args,
+      )) !== 'failed'
+    ) {
+      this.knownStatus = 'DEPROVISIONED';
+    }
+    this.record.finish(step, undefined, reason);
   }
 
   /** 4. snapshot: the audit "before" and the source for rehire. */
   private async takeSnapshot(user: User, groups: Group[], oauthClientIds: string[]): Promise<OffboardingSnapshot> {
     this.progress.setPhase('snapshot');
-    const query = { user, groups, oauthClientIds, itemConcurrency: this.policy.itemConcurrency };
+    const query = {
+      user,
+      groups,
+      oauthClientIds,
+      itemConcurrency: this.policy.itemConcurrency,
+      beforeDeactivation: this.beforeDeactivation,
+    };
     return this.untilDone('snapshot', async () => {
       this.progress.snapshot = await snapshotStep(this.okta, this.record, query);
       return this.progress.snapshot;
     });
   }
 
-  /** 5. revoking: factors, OKTA_GROUP memberships, direct app assignments. */
-  private async revoke({ factors, groups, apps }: OffboardingSnapshot): Promise<void> {
+  /**
+   * 5. revoking: factors, OKTA_GROUP memberships, direct app assignments. Returns the direct assignments
+   * left to a group that grants the app too (Okta refuses to unassign them).
+   */
+  private async revoke({ factors, groups, apps }: OffboardingSnapshot): Promise<string[]> {
     this.progress.setPhase('revoking');
     const userId = this.userId;
 
-    const factorStep = this.record.begin('resetFactors', 'revoking');
-    if (factors.length > 0) {
-      const summary = `Reset all ${factors.length} factors of ${userId}`;
-      await this.changes.run(factorStep, { kind: 'factor', id: userId }, 'resetFactors', 'revoke', summary, { userId });
+    // Okta lists only the factors the enrollment policy allows: an empty list proves nothing, so always reset.
+    if (!this.beforeDeactivation) {
+      const factorStep = this.record.begin('resetFactors', 'revoking');
+      const always = patched(ALWAYS_RESET_FACTORS);
+      if (always || factors.length > 0) {
+        const summary = `Reset all factors of ${userId} (${factors.length} listed)`;
+        await this.changes.run(factorStep, { kind: 'factor', id: userId }, 'resetFactors', 'revoke', summary, {
+          userId,
+        });
+      }
+      this.record.finish(factorStep, undefined, factors.length === 0 && !always ? 'no factors enrolled' : undefined);
     }
-    this.record.finish(factorStep, undefined, factors.length === 0 ? 'no factors enrolled' : undefined);
 
     const groupStep = this.record.begin('removeGroupMembership', 'revoking');
     await forEachLimited(groups, this.policy.itemConcurrency, async (group) => {
@@ -259,6 +316,7 @@ class Offboarding {
     this.record.finish(groupStep);
 
     const appStep = this.record.begin('unassignApp', 'revoking');
+    const leftToGroups: string[] = [];
     await forEachLimited(apps, this.policy.itemConcurrency, async (app) => {
       if (app.scope !== 'USER') {
         const reason = 'group-scoped assignment: leaves with the group membership';
@@ -266,17 +324,39 @@ class Offboarding {
         return;
       }
       const summary = `Unassign app ${app.id} (${app.label}) from ${userId}`;
-      await this.changes.run(appStep, { kind: 'app', id: app.id }, 'unassignApp', 'revoke', summary, {
+      const outcome = await this.changes.run(appStep, { kind: 'app', id: app.id }, 'unassignApp', 'revoke', summary, {
         appId: app.id,
         userId,
       });
+      if (outcome === 'not-needed') leftToGroups.push(app.id);
     });
     this.record.finish(appStep);
+    return leftToGroups;
+  }
+
+  /** Check the revocations while Okta still shows factors, grants and OAuth clients (it hides them once deactivated). */
+  private async verifyRevoked(appsLeftToGroups: string[]): Promise<void> {
+    if (!patched(VERIFY_WHERE_OKTA_ANSWERS)) return;
+    if (this.knownStatus === 'DEPROVISIONED') {
+      this.record.single(
+        'verifyRevoked',
+        'revoking',
+        'not-needed',
+        'already deactivated: Okta hides factors, grants and OAuth clients; what it keeps answering is verified next',
+      );
+      return;
+    }
+    const query = { userId: this.userId, appsLeftToGroups };
+    await this.changes.afterChanges(
+      () => verifyRevokedStep(this.okta, this.record, query),
+      () => false,
+    );
   }
 
   /** 6. deactivating, then verify at once that no access is left. */
   private async deactivate(user: User): Promise<void> {
     this.progress.setPhase('deactivating');
+    if (this.beforeDeactivation) return; // deactivated in the lock phase
     const step = this.record.begin('deactivateUser', 'deactivating');
     // The status known since the lock saves a read; a stale one costs a 400 E0000001 and a re-read.
     const args = { userId: this.userId, knownStatus: this.knownStatus };
@@ -313,7 +393,7 @@ class Offboarding {
     await this.changes.wait(`wait ${delay} before decommissioning devices`, () => this.steering.untilDeviceWipe(delay));
   }
 
-  /** 8. wiping-devices: deactivate and delete each device no other ACTIVE user holds. */
+  /** 8. wiping-devices: deactivate and delete each device no other user who is not deactivated holds. */
   private async wipeDevices(devices: OffboardingSnapshot['devices']): Promise<void> {
     this.progress.setPhase('wiping-devices');
     const { okta, changes, record, userId } = this;

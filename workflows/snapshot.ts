@@ -1,9 +1,13 @@
-// The snapshot: what the user could reach before the revocations (app assignments with their scope,
-// factors, devices and who else holds them, OAuth clients, group rules), read from Okta. It is the
-// audit "before" and the source for rehire: ids, types, scopes and statuses only.
+// The snapshot: what the user could reach before the revocations (app assignments with their scope and
+// direct ones' app-user profiles, factors, devices and who else holds them, OAuth clients, group rules),
+// read from Okta. It is the audit "before" and the source for rehire.
+import { patched } from '@temporalio/workflow';
 import type { OffboardingSnapshot } from './definitions';
-import type { OktaCalls } from './okta-calls';
+import type { OktaCalls, Urgency } from './okta-calls';
 import { forEachLimited, type RunRecord } from './run-record';
+
+/** Runs that started before it read apps by their links, one read per app: they still do. */
+export const APP_INVENTORY = 'app-inventory-by-filtered-listing';
 
 export interface SnapshotQuery {
   user: OffboardingSnapshot['user'];
@@ -12,7 +16,12 @@ export interface SnapshotQuery {
   /** Listed at the lock, before the revocations emptied the list. */
   oauthClientIds: string[];
   itemConcurrency: number;
+  /** Read in the lock phase, before an early deactivation destroyed it (see `Offboarding.lock`). */
+  beforeDeactivation?: DestroyedByDeactivation;
 }
+
+/** What deactivation takes away or Okta hides from a deactivated user: the part of the snapshot read first. */
+export type DestroyedByDeactivation = Pick<OffboardingSnapshot, 'apps' | 'factors' | 'devices'>;
 
 /** The `takeSnapshot` step. */
 export async function snapshotStep(
@@ -23,18 +32,75 @@ export async function snapshotStep(
   const step = record.begin('takeSnapshot', 'snapshot');
   const snapshot = await readSnapshot(okta, query);
   const { groups, apps, factors, devices } = snapshot;
+  const early = query.beforeDeactivation ? ' (apps, factors and devices read before the early deactivation)' : '';
   record.finish(
     step,
     'done',
-    `${groups.length} groups, ${apps.length} apps, ${factors.length} factors, ${devices.length} devices`,
+    `${groups.length} groups, ${apps.length} apps, ${factors.length} factors, ${devices.length} devices${early}`,
   );
   return snapshot;
 }
 
-async function readSnapshot(
+/**
+ * App assignments (from the filtered app listing: provisioning-only apps included), factors and devices
+ * with their other holders. A user already deactivated has no assignments left, and Okta answers 404 for
+ * their factors and devices: none are read.
+ */
+export async function readDestroyedByDeactivation(
   okta: OktaCalls,
-  { user, groups, oauthClientIds, itemConcurrency }: SnapshotQuery,
-): Promise<OffboardingSnapshot> {
+  user: OffboardingSnapshot['user'],
+  urgency: Urgency,
+): Promise<DestroyedByDeactivation> {
+  const userId = user.id;
+  if (user.status === 'DEPROVISIONED') {
+    const apps = await okta.call('listAssignedApps', urgency, `List apps assigned to ${userId}`, { userId });
+    return { apps, factors: [], devices: [] };
+  }
+  const [apps, factors, userDevices] = await Promise.all([
+    okta.call('listAssignedApps', urgency, `List apps assigned to ${userId}`, { userId }),
+    okta.call('listFactors', urgency, `List factors of ${userId}`, { userId }),
+    okta.call('listUserDevices', urgency, `List devices of ${userId}`, { userId }),
+  ]);
+  const devices: OffboardingSnapshot['devices'] = [];
+  for (const device of userDevices) {
+    const summary = `Read holders of device ${device.id}`;
+    const otherActiveUserIds = await okta.call('listOtherDeviceUsers', urgency, summary, {
+      deviceId: device.id,
+      userId,
+    });
+    devices.push({ ...device, otherActiveUserIds });
+  }
+  return { apps, factors, devices };
+}
+
+async function readSnapshot(okta: OktaCalls, query: SnapshotQuery): Promise<OffboardingSnapshot> {
+  const { user, groups, oauthClientIds } = query;
+  const { apps, factors, devices } =
+    query.beforeDeactivation ??
+    (patched(APP_INVENTORY)
+      ? await readDestroyedByDeactivation(okta, user, 'revoke')
+      : await readByAppLinks(okta, query));
+  const oktaGroupIds = groups.filter((group) => group.type === 'OKTA_GROUP').map((group) => group.id);
+  const rules = oktaGroupIds.length
+    ? await okta.call('listGroupRules', 'revoke', "Read group rules of the user's groups", { groupIds: oktaGroupIds })
+    : [];
+  const ruleIdsOf = (groupId: string) => rules.filter((rule) => rule.groupIds.includes(groupId)).map((rule) => rule.id);
+  return {
+    takenAt: new Date().toISOString(),
+    user,
+    groups: groups.map((group) => ({ ...group, ruleIds: ruleIdsOf(group.id) })),
+    apps,
+    factors,
+    devices,
+    oauthClientIds,
+  };
+}
+
+/** Before `APP_INVENTORY`: apps by their dashboard links (hidden-link apps missed), one assignment read per app. */
+async function readByAppLinks(
+  okta: OktaCalls,
+  { user, itemConcurrency }: SnapshotQuery,
+): Promise<DestroyedByDeactivation> {
   const links = await okta.call('listAppLinks', 'revoke', `List app links of ${user.id}`, { userId: user.id });
   const apps: OffboardingSnapshot['apps'] = [];
   await forEachLimited(links, itemConcurrency, async (link) => {
@@ -58,19 +124,6 @@ async function readSnapshot(
     });
     devices.push({ ...device, otherActiveUserIds });
   }
-  const oktaGroupIds = groups.filter((group) => group.type === 'OKTA_GROUP').map((group) => group.id);
-  const rules = oktaGroupIds.length
-    ? await okta.call('listGroupRules', 'revoke', "Read group rules of the user's groups", { groupIds: oktaGroupIds })
-    : [];
-  const ruleIdsOf = (groupId: string) => rules.filter((rule) => rule.groupIds.includes(groupId)).map((rule) => rule.id);
   apps.sort((a, b) => a.id.localeCompare(b.id));
-  return {
-    takenAt: new Date().toISOString(),
-    user,
-    groups: groups.map((group) => ({ ...group, ruleIds: ruleIdsOf(group.id) })),
-    apps,
-    factors,
-    devices,
-    oauthClientIds,
-  };
+  return { apps, factors, devices };
 }

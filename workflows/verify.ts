@@ -1,8 +1,15 @@
-// The post-conditions of an offboarding (docs/architecture.md section 3, step 10), read back from
-// Okta: anything that still grants access is residue, reported item by item.
+// The post-conditions of an offboarding (docs/architecture.md section 3, steps 5, 6 and 10), read back
+// from Okta: anything that still grants access is residue, reported item by item. Each kind of access is
+// checked where Okta shows it: before deactivation for what Okta hides from a deactivated user (factors,
+// consent grants, OAuth clients), after it only for what Okta keeps answering (status, group memberships,
+// app users, device records by id). A 404 from one of those is a failure to verify, never "nothing left".
+import { patched } from '@temporalio/workflow';
 import type { Phase, Residue } from './definitions';
 import type { OktaCalls } from './okta-calls';
 import { forEachLimited, type RunRecord } from './run-record';
+
+/** Runs that started before verification followed what Okta answers verify as they did (every kind after deactivation). */
+export const VERIFY_WHERE_OKTA_ANSWERS = 'verify-where-okta-answers';
 
 /** Verification found access left: the run cannot end `completed`. */
 export class ResidueFound extends Error {
@@ -22,24 +29,70 @@ export interface ResidueQuery {
   itemConcurrency: number;
 }
 
-export async function findResidue(
+export interface RevokedQuery {
+  userId: string;
+  /** Direct assignments Okta refused to unassign because a group grants the app too: reported with that group. */
+  appsLeftToGroups: string[];
+}
+
+/** Before deactivation: what the revocations should have removed, while Okta still shows it. */
+export async function findResidueBeforeDeactivation(
   okta: OktaCalls,
-  { userId, expectDeleted, deletedDeviceIds, itemConcurrency }: ResidueQuery,
+  { userId, appsLeftToGroups }: RevokedQuery,
 ): Promise<Residue[]> {
   const residue: Residue[] = [];
-  const status = await okta.call('readUserStatus', 'revoke', `Verify: status of ${userId}`, { userId });
-  if (status === undefined) {
-    if (!expectDeleted)
-      residue.push({ kind: 'user-status', id: userId, detail: 'user no longer exists (deleted outside this run)' });
-  } else {
-    if (expectDeleted) residue.push({ kind: 'user-status', id: userId, detail: `user still exists (${status})` });
-    else if (status !== 'DEPROVISIONED')
-      residue.push({ kind: 'user-status', id: userId, detail: `status ${status}, expected DEPROVISIONED` });
+  const [groups, apps, factors, grants, clients] = await Promise.all([
+    okta.call('listUserGroups', 'revoke', `Verify: groups of ${userId}`, { userId }),
+    okta.call('listAssignedApps', 'revoke', `Verify: apps assigned to ${userId}`, { userId }),
+    okta.call('listFactors', 'revoke', `Verify: factors of ${userId}`, { userId }),
+    okta.call('listUserGrants', 'revoke', `Verify: consent grants of ${userId}`, { userId }),
+    okta.call('listOAuthClients', 'revoke', `Verify: OAuth clients of ${userId}`, { userId }),
+  ]);
+  residue.push(...groupResidue(groups.groups));
+  for (const app of apps.filter((entry) => entry.scope === 'USER' && !appsLeftToGroups.includes(entry.id))) {
+    residue.push({ kind: 'app', id: app.id, detail: `direct assignment to ${app.label} left` });
+  }
+  for (const factor of factors)
+    residue.push({
+      kind: 'factor',
+      id: factor.id,
+      detail: `${factor.factorType} factor still enrolled (${factor.status})`,
+    });
+  for (const grantId of grants) residue.push({ kind: 'grant', id: grantId, detail: 'consent grant left' });
+  for (const clientId of clients)
+    residue.push({ kind: 'client', id: clientId, detail: 'OAuth client still holds tokens or grants' });
+  return sorted(residue);
+}
 
+/** After deactivation (or deletion): only what Okta keeps answering for a deactivated user. */
+export async function findResidue(okta: OktaCalls, query: ResidueQuery): Promise<Residue[]> {
+  if (!patched(VERIFY_WHERE_OKTA_ANSWERS)) return findResidueEverywhere(okta, query);
+  const { userId, expectDeleted } = query;
+  const residue: Residue[] = [];
+  const status = await okta.call('readUserStatus', 'revoke', `Verify: status of ${userId}`, { userId });
+  residue.push(...statusResidue(userId, status, expectDeleted));
+  if (status !== undefined) {
+    const [groups, apps] = await Promise.all([
+      okta.call('listUserGroups', 'revoke', `Verify: groups of ${userId}`, { userId }),
+      okta.call('listAssignedApps', 'revoke', `Verify: apps assigned to ${userId}`, { userId }),
+    ]);
+    residue.push(...groupResidue(groups.groups));
+    for (const app of apps.filter((entry) => entry.scope === 'USER'))
+      residue.push({ kind: 'app', id: app.id, detail: `direct assignment to ${app.label} left` });
+  }
+  residue.push(...(await deviceResidue(okta, query)));
+  return sorted(residue);
+}
+
+/** Before `VERIFY_WHERE_OKTA_ANSWERS`: every kind read after deactivation, apps by their links. */
+async function findResidueEverywhere(okta: OktaCalls, query: ResidueQuery): Promise<Residue[]> {
+  const { userId, expectDeleted, itemConcurrency } = query;
+  const residue: Residue[] = [];
+  const status = await okta.call('readUserStatus', 'revoke', `Verify: status of ${userId}`, { userId });
+  residue.push(...statusResidue(userId, status, expectDeleted));
+  if (status !== undefined) {
     const { groups } = await okta.call('listUserGroups', 'revoke', `Verify: groups of ${userId}`, { userId });
-    for (const group of groups.filter((entry) => entry.type === 'OKTA_GROUP')) {
-      residue.push({ kind: 'group', id: group.id, detail: `still a member of OKTA_GROUP ${group.name}` });
-    }
+    residue.push(...groupResidue(groups));
     const links = await okta.call('listAppLinks', 'revoke', `Verify: app links of ${userId}`, { userId });
     await forEachLimited(links, itemConcurrency, async (link) => {
       const assignment = await okta.call('getAppAssignment', 'revoke', `Verify: assignment of app ${link.id}`, {
@@ -68,12 +121,38 @@ export async function findResidue(
       residue.push({ kind: 'client', id: clientId, detail: 'OAuth client still holds tokens or grants' });
     }
   }
+  residue.push(...(await deviceResidue(okta, query)));
+  return sorted(residue);
+}
+
+function statusResidue(userId: string, status: string | undefined, expectDeleted: boolean): Residue[] {
+  if (status === undefined)
+    return expectDeleted
+      ? []
+      : [{ kind: 'user-status', id: userId, detail: 'user no longer exists (deleted outside this run)' }];
+  if (expectDeleted) return [{ kind: 'user-status', id: userId, detail: `user still exists (${status})` }];
+  return status === 'DEPROVISIONED'
+    ? []
+    : [{ kind: 'user-status', id: userId, detail: `status ${status}, expected DEPROVISIONED` }];
+}
+
+function groupResidue(groups: Array<{ id: string; name: string; type: string }>): Residue[] {
+  return groups
+    .filter((group) => group.type === 'OKTA_GROUP')
+    .map((group) => ({ kind: 'group', id: group.id, detail: `still a member of OKTA_GROUP ${group.name}` }));
+}
+
+async function deviceResidue(okta: OktaCalls, { deletedDeviceIds, itemConcurrency }: ResidueQuery): Promise<Residue[]> {
+  const residue: Residue[] = [];
   await forEachLimited(deletedDeviceIds, itemConcurrency, async (deviceId) => {
     const device = await okta.call('getDevice', 'revoke', `Verify: device ${deviceId} deleted`, { deviceId });
     if (device) residue.push({ kind: 'device', id: deviceId, detail: `device still exists (${device.status})` });
   });
-  return residue.sort((a, b) => `${a.kind}${a.id}`.localeCompare(`${b.kind}${b.id}`));
+  return residue;
 }
+
+const sorted = (residue: Residue[]): Residue[] =>
+  residue.sort((a, b) => `${a.kind}${a.id}`.localeCompare(`${b.kind}${b.id}`));
 
 /** One verification step: records what is left, and throws `ResidueFound` if anything is. */
 export async function verifyStep(
@@ -91,4 +170,35 @@ export async function verifyStep(
     residue.length ? `${residue.length} item(s) left` : 'no access left',
   );
   if (residue.length) throw new ResidueFound(residue);
+}
+
+/**
+ * The check after the revocations, before deactivation hides factors, grants and OAuth clients. If the
+ * reads fail because someone deactivated the user meanwhile (Okta then answers 404), there is nothing
+ * Okta shows here any more: the check after deactivation is what remains. Returns whether it checked.
+ */
+export async function verifyRevokedStep(okta: OktaCalls, record: RunRecord, query: RevokedQuery): Promise<boolean> {
+  const verification = record.begin('verifyRevoked', 'revoking');
+  let residue: Residue[];
+  try {
+    residue = await findResidueBeforeDeactivation(okta, query);
+  } catch (error) {
+    const status = await okta.call('readUserStatus', 'revoke', `Verify: status of ${query.userId}`, {
+      userId: query.userId,
+    });
+    if (status !== 'DEPROVISIONED') throw error;
+    record.finish(
+      verification,
+      'not-needed',
+      'deactivated outside this run meanwhile: Okta hides factors, grants and OAuth clients',
+    );
+    return false;
+  }
+  record.finish(
+    verification,
+    residue.length ? 'failed' : 'done',
+    residue.length ? `${residue.length} item(s) left` : 'no access left',
+  );
+  if (residue.length) throw new ResidueFound(residue);
+  return true;
 }

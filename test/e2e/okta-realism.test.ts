@@ -1,0 +1,141 @@
+// The runbook against Okta as it really behaves (packages/okta-emulator/docs/okta-behaviour.md): a
+// policy-hidden factor, a provisioning-only app with a required app-user profile attribute, an app held
+// directly and through Everyone, a device shared with a SUSPENDED colleague, and a person in each
+// starting status; offboarded, then rehired while Okta activates asynchronously.
+import { describe, expect, it } from 'vitest';
+import type { Org, UserStatus } from '@okta-offboarding/okta-emulator';
+import { rehireWorkflowId, type OffboardingReport } from '../../workflows/definitions';
+import type { rehireUser } from '../../workflows/rehire-user';
+import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from '../support/offboarding';
+import { recordHistory } from '../support/temporal';
+
+let harness: OffboardingHarness;
+useHarness({ policy: TEST_POLICY }, (started) => (harness = started));
+
+const STATUSES: UserStatus[] = [
+  'ACTIVE',
+  'SUSPENDED',
+  'LOCKED_OUT',
+  'PASSWORD_EXPIRED',
+  'RECOVERY',
+  'PROVISIONED',
+  'STAGED',
+];
+const login = (status: UserStatus) => `${status.toLowerCase()}@example.com`;
+const costCenter = (status: UserStatus) => `CC-${status}`;
+
+function realisticOrg(): Org {
+  return {
+    factorEnrollmentPolicy: { sms: 'NOT_ALLOWED' },
+    groups: [
+      { name: 'Everyone', type: 'BUILT_IN', apps: ['Wiki'] },
+      { name: 'Engineering', type: 'OKTA_GROUP' },
+    ],
+    apps: [{ label: 'Payroll', hideLink: true, requiredProfile: ['costCenter'] }, { label: 'Wiki' }],
+    users: [
+      ...STATUSES.map((status) => ({
+        login: login(status),
+        status,
+        profile: { firstName: status, lastName: 'Tester', email: login(status) },
+        groups: ['Everyone', 'Engineering'],
+        apps: [
+          { app: 'Payroll', scope: 'USER' as const, profile: { costCenter: costCenter(status) } },
+          { app: 'Wiki', scope: 'USER' as const },
+        ],
+        factors: [{ factorType: 'sms', provider: 'OKTA', status: 'ACTIVE' }],
+      })),
+      { login: 'colleague@example.com', status: 'SUSPENDED', groups: ['Everyone'] },
+    ],
+    devices: STATUSES.map((status) => ({
+      displayName: `Laptop ${status}`,
+      platform: 'MACOS',
+      status: 'ACTIVE' as const,
+      users: [login(status), 'colleague@example.com'],
+    })),
+  };
+}
+
+describe('a person in each starting status, in an org that behaves like Okta', () => {
+  it('is offboarded with nothing left, then rehired with groups, direct apps and their profiles, the shared device kept', async () => {
+    await harness.seed(realisticOrg());
+    const ids = new Map<UserStatus, string>();
+    for (const status of STATUSES) ids.set(status, await harness.userId(login(status)));
+    const idOf = (status: UserStatus) => ids.get(status) ?? '';
+
+    // The factor is hidden by policy: Okta's list is empty while the factor exists.
+    const sdk = harness.okta.client();
+    const listed = [];
+    for await (const factor of await sdk.userFactorApi.listFactors({ userId: idOf('ACTIVE') })) listed.push(factor);
+    expect(listed).toEqual([]);
+
+    const runs = await Promise.all(STATUSES.map((status) => harness.start({ userId: idOf(status) })));
+    const reports: OffboardingReport[] = await Promise.all(runs.map((run) => run.handle.result()));
+    await recordHistory('okta-realism-offboard', runs[0]!.handle);
+    await recordHistory('okta-realism-offboard-locked-out', runs[STATUSES.indexOf('LOCKED_OUT')]!.handle);
+
+    const state = await harness.admin.state();
+    const payroll = state.apps.find((app) => app.label === 'Payroll')?.id;
+    for (const [index, status] of STATUSES.entries()) {
+      const report = reports[index]!;
+      const userId = idOf(status);
+      expect(report.outcome, status).toBe('completed');
+      const user = await oktaUser(harness, userId);
+      expect(user.status, status).toBe('DEPROVISIONED');
+      expect(user.factors, `${status}: the policy-hidden factor is reset`).toEqual([]);
+      expect(user.oktaGroupNames, status).toEqual([]);
+      expect(user.directApps, status).toEqual([]);
+      expect(user.allDevices, `${status}: the device shared with a SUSPENDED colleague is kept`).toContain(
+        `Laptop ${status}:ACTIVE`,
+      );
+
+      // Okta's own answers, through the SDK.
+      expect(String((await sdk.userApi.getUser({ userId })).status)).toBe('DEPROVISIONED');
+      const assigned = [];
+      for await (const app of await sdk.applicationApi.listApplications({ filter: `user.id eq "${userId}"` }))
+        assigned.push(app);
+      expect(assigned).toEqual([]);
+
+      // The provisioning-only app was found, and snapshotted with its app-user profile.
+      expect(report.snapshot?.apps.find((app) => app.id === payroll)).toMatchObject({
+        scope: 'USER',
+        profile: { costCenter: costCenter(status) },
+      });
+      const wiki = report.steps.find((step) => step.step === 'unassignApp')?.items.find((item) => item.id !== payroll);
+      const suspendable = status === 'ACTIVE' || status === 'SUSPENDED';
+      // Deactivated in the lock phase, the others hold no assignment by the time of the unassignment.
+      expect(wiki?.reason, status).toMatch(suspendable ? /residue of group .*Everyone/ : /assignment already gone/);
+      const deactivation = report.steps.find((step) => step.step === 'deactivateUser');
+      expect(deactivation?.phase, `${status} cannot sign in once the lock phase ends`).toBe(
+        suspendable ? 'deactivating' : 'locking',
+      );
+    }
+
+    for (const status of STATUSES) {
+      const userId = idOf(status);
+      const rehire = await harness.client.workflow.start<typeof rehireUser>('rehireUser', {
+        taskQueue: harness.taskQueue,
+        workflowId: rehireWorkflowId(userId),
+        args: [{ userId, requestedBy: 'hr' }],
+      });
+      const report = await rehire.result();
+      if (status === 'ACTIVE') await recordHistory('okta-realism-rehire', rehire);
+      expect(
+        report.steps
+          .flatMap((step) => step.items)
+          .filter((item) => item.outcome === 'failed' || item.outcome === 'skipped'),
+      ).toEqual([]);
+    }
+
+    const after = await harness.admin.state();
+    for (const status of STATUSES) {
+      const userId = idOf(status);
+      const user = await oktaUser(harness, userId);
+      expect(['ACTIVE', 'PROVISIONED'], status).toContain(user.status);
+      expect(user.oktaGroupNames, status).toEqual(['Engineering']);
+      expect(user.directApps, status).toEqual(['Payroll', 'Wiki']);
+      const apps = after.users.find((candidate) => candidate.id === userId)?.apps ?? [];
+      expect(apps.find((app) => app.app === payroll)?.profile, status).toEqual({ costCenter: costCenter(status) });
+      expect(user.devices, status).toContain(`Laptop ${status}:ACTIVE`);
+    }
+  });
+});
