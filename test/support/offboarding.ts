@@ -5,6 +5,8 @@ import {
   bundleWorkflowCode,
   DefaultLogger,
   Runtime,
+  type LogLevel,
+  type LogMetadata,
   type Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
@@ -16,13 +18,25 @@ import { startOffboarding, type StartedRun } from '../../runs/offboardings';
 import type { Org, RequestEntry } from '@okta-offboarding/okta-emulator';
 import { DEFAULT_BUDGET, type OktaBudget } from '../../worker/budget';
 import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../worker/workers';
-import type { OffboardingRequest, OffboardingStatus } from '../../workflows/definitions';
+import { statusQuery, type OffboardingRequest, type OffboardingStatus } from '../../workflows/definitions';
 import type { offboardUser } from '../../workflows/offboard-user';
 import { startTestEmulator, TOKEN, type TestEmulator } from '@okta-offboarding/okta-emulator/testing';
 import { connectToSuiteServer, uniqueTaskQueue } from './temporal';
 
+/**
+ * Warnings and errors, without the lines that say nothing about a test: every per-bucket worker runs
+ * activities only, by design, and says so once at start.
+ */
+class TestLogger extends DefaultLogger {
+  private static readonly NOISE = new Set(['No workflows registered, not polling for workflow tasks']);
+
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (!TestLogger.NOISE.has(message)) super.log(level, message, meta);
+  }
+}
+
 // Workers log state changes at INFO; tests only want warnings.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({ logger: new TestLogger('WARN') });
 
 /** Limits high enough that functional tests never wait on the worker's own budget. */
 export const GENEROUS_BUDGET: OktaBudget = {
@@ -139,7 +153,7 @@ export class OffboardingHarness {
     let last: OffboardingStatus | undefined;
     while (Date.now() < deadline) {
       try {
-        last = await handle.query<OffboardingStatus>('status');
+        last = await handle.query(statusQuery);
         if (predicate(last)) return last;
       } catch {
         // the first workflow task may not have run yet
@@ -149,11 +163,21 @@ export class OffboardingHarness {
     throw new Error(`status never matched; last phase ${last?.phase ?? 'unknown'}`);
   }
 
+  /** Waits until a request has met the fault (with a latency: until that request is in flight). */
+  async waitForHit(faultId: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.admin.faults()).some((fault) => fault.id === faultId && fault.hits > 0)) {
+      if (Date.now() > deadline) throw new Error(`no request met fault ${faultId}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Okta writes (anything but GET) the emulator logged, optionally about one user. */
   async mutations(userId?: string): Promise<RequestEntry[]> {
     const requests = await this.admin.requests();
     return requests.filter(
-      (entry) => entry.method !== 'GET' && entry.status < 400 && (!userId || entry.userId === userId),
+      (entry) =>
+        entry.method !== 'GET' && entry.status >= 200 && entry.status < 400 && (!userId || entry.userId === userId),
     );
   }
 

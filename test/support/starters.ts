@@ -34,7 +34,7 @@ export function testIntake(
   });
 }
 
-/** The header DESIGN.md section 7 specifies, computed here independently of the intake's code. */
+/** The header docs/cli-and-intake.md ("The signature") specifies, computed here independently of the intake's code. */
 export function signature(
   secret: string,
   method: string,

@@ -8,8 +8,21 @@ import { inject } from 'vitest';
 
 export const HISTORY_FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
 
-export function connectToSuiteServer(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalAddress') });
+/** The address of the test run's dev server, which the first call of the run starts. */
+export async function suiteServerAddress(): Promise<string> {
+  const starter = inject('temporalStarter');
+  if (!starter)
+    throw new Error(
+      'this vitest project has no Temporal dev server: add test/support/global-setup.ts to its globalSetup',
+    );
+  const response = await fetch(starter);
+  const answer = await response.text();
+  if (!response.ok) throw new Error(`the test run's Temporal dev server did not start: ${answer}`);
+  return answer;
+}
+
+export async function connectToSuiteServer(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createFromExistingServer({ address: await suiteServerAddress() });
 }
 
 /**

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { EXIT, runCli } from '../client/cli/program';
-import type { OffboardingReport } from '../workflows/definitions';
+import { EXIT, runCli, wantsColor } from '../../client/cli/program';
+import type { OffboardingReport } from '../../workflows/definitions';
 import { TOKEN } from '@okta-offboarding/okta-emulator/testing';
-import { OffboardingHarness } from './support/offboarding';
-import { standardOrg } from './support/orgs';
-import { byUser, runsAfterSettling, waitForRuns } from './support/starters';
+import { OffboardingHarness } from '../support/offboarding';
+import { standardOrg } from '../support/orgs';
+import { byUser, runsAfterSettling, waitForRuns } from '../support/starters';
 
 let harness: OffboardingHarness;
 let alice: string;
@@ -204,12 +204,40 @@ describe('the installed command', () => {
     const run = promisify(execFile);
     const failure = await run(
       process.execPath,
-      [join(__dirname, '..', 'bin', 'offboard.cjs'), 'status', 'nobody@example.com'],
+      [join(__dirname, '..', '..', 'bin', 'offboard.cjs'), 'status', 'nobody@example.com'],
       { env: { ...process.env, ...env } },
     ).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({
       code: EXIT.unknownUser,
       stderr: 'offboard: Okta has no user nobody@example.com\n',
     });
+  });
+
+  it('prints the report to a pipe as plain text, with a rule under each header and none between rows', async () => {
+    await offboard('start', alice, '--device-wipe-delay', '0s');
+    await harness.client.workflow.getHandle(`offboard-${alice}`).result();
+    const status = (extra: NodeJS.ProcessEnv) => {
+      const { FORCE_COLOR: _force, NO_COLOR: _noColor, ...inherited } = process.env;
+      return promisify(execFile)(
+        process.execPath,
+        [join(__dirname, '..', '..', 'bin', 'offboard.cjs'), 'status', alice],
+        { env: { ...inherited, ...env, ...extra } },
+      );
+    };
+
+    const piped = await status({});
+    expect(piped.stdout).toContain(`Offboarding of ${alice}: COMPLETED`);
+    expect(piped.stdout).not.toContain('\x1b');
+    expect(piped.stdout.split('\n').filter((line) => line.startsWith('├'))).toHaveLength(1);
+    expect((await status({ FORCE_COLOR: '1' })).stdout).toContain('\x1b[');
+  });
+
+  it('colours a terminal only, unless NO_COLOR or FORCE_COLOR says otherwise', () => {
+    expect(wantsColor({}, true)).toBe(true);
+    expect(wantsColor({}, false)).toBe(false);
+    expect(wantsColor({ NO_COLOR: '1' }, true)).toBe(false);
+    expect(wantsColor({ TERM: 'dumb' }, true)).toBe(false);
+    expect(wantsColor({ FORCE_COLOR: '1' }, false)).toBe(true);
+    expect(wantsColor({ FORCE_COLOR: '0' }, true)).toBe(false);
   });
 });

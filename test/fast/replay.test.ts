@@ -7,8 +7,8 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../worker/workers';
-import { HISTORY_FIXTURES } from './support/temporal';
+import { WORKFLOWS_PATH } from '../../worker/workers';
+import { HISTORY_FIXTURES } from '../support/temporal';
 
 const fixtures = readdirSync(HISTORY_FIXTURES)
   .filter((name) => name.endsWith('.json'))
@@ -31,7 +31,7 @@ describe('stored histories', () => {
   it('fail to replay on a workflow whose commands changed', async () => {
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
-      workflowInterceptorModules: [require.resolve('./support/nondeterministic-interceptor.ts')],
+      workflowInterceptorModules: [require.resolve('../support/nondeterministic-interceptor.ts')],
       logger: quiet,
     });
     await expect(Worker.runReplayHistory({ workflowBundle }, load('full-run.json'), 'full-run')).rejects.toBeInstanceOf(

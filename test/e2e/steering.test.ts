@@ -1,12 +1,21 @@
-// Steering a run (DESIGN.md section 4): schedule, reschedule, expedite, cancel, rehire,
+// Steering a run (docs/architecture.md section 4): schedule, reschedule, expedite, cancel, rehire,
 // wipeDevicesNow, and the Temporal UI's Cancel; assertions on Okta's final state.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { rehireWorkflowId, type RehireReport } from '../workflows/definitions';
-import type { rehireUser } from '../workflows/rehire-user';
-import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from './support/offboarding';
-import { standardOrg } from './support/orgs';
-import { recordHistory } from './support/temporal';
+import {
+  cancelSignal,
+  expediteUpdate,
+  rehireSignal,
+  rehireWorkflowId,
+  rescheduleUpdate,
+  retryUpdate,
+  wipeDevicesNowSignal,
+  type RehireReport,
+} from '../../workflows/definitions';
+import type { rehireUser } from '../../workflows/rehire-user';
+import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from '../support/offboarding';
+import { standardOrg } from '../support/orgs';
+import { recordHistory } from '../support/temporal';
 
 let harness: OffboardingHarness;
 let alice: string;
@@ -32,15 +41,15 @@ describe('a scheduled run', () => {
     expect(waiting.nextTimer?.kind).toBe('effective-at');
 
     await expect(
-      handle.executeUpdate('reschedule', { args: [{ effectiveAt: inSeconds(-60) }] }),
+      handle.executeUpdate(rescheduleUpdate, { args: [{ effectiveAt: inSeconds(-60) }] }),
     ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    await expect(handle.executeUpdate('reschedule', { args: [{ effectiveAt: 'not a date' }] })).rejects.toBeInstanceOf(
-      WorkflowUpdateFailedError,
-    );
+    await expect(
+      handle.executeUpdate(rescheduleUpdate, { args: [{ effectiveAt: 'not a date' }] }),
+    ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     expect(await harness.mutations()).toEqual([]);
 
     const newDate = inSeconds(3);
-    await handle.executeUpdate('reschedule', { args: [{ effectiveAt: newDate, requestedBy: 'hr' }] });
+    await handle.executeUpdate(rescheduleUpdate, { args: [{ effectiveAt: newDate, requestedBy: 'hr' }] });
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
     const firstChange = (await harness.mutations(alice))[0];
@@ -53,22 +62,22 @@ describe('a scheduled run', () => {
     const { handle } = await harness.start({ userId: alice, deviceWipeDelay: '1h' });
     await harness.waitForStatus(handle, (status) => status.phase === 'awaiting-device-wipe');
     await expect(
-      handle.executeUpdate('reschedule', { args: [{ effectiveAt: inSeconds(600) }] }),
+      handle.executeUpdate(rescheduleUpdate, { args: [{ effectiveAt: inSeconds(600) }] }),
     ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    await expect(handle.executeUpdate('expedite', { args: [{ requestedBy: 'ops' }] })).rejects.toBeInstanceOf(
+    await expect(handle.executeUpdate(expediteUpdate, { args: [{ requestedBy: 'ops' }] })).rejects.toBeInstanceOf(
       WorkflowUpdateFailedError,
     );
-    await expect(handle.executeUpdate('retry', { args: [{ requestedBy: 'ops' }] })).rejects.toBeInstanceOf(
+    await expect(handle.executeUpdate(retryUpdate, { args: [{ requestedBy: 'ops' }] })).rejects.toBeInstanceOf(
       WorkflowUpdateFailedError,
     );
-    await handle.signal('cancel', { requestedBy: 'vitest' });
+    await handle.signal(cancelSignal, { requestedBy: 'vitest' });
     await handle.result();
   });
 
   it('expedite ends the wait now', async () => {
     const { handle } = await harness.start({ userId: alice, effectiveAt: inSeconds(3600) });
     await harness.waitForStatus(handle, (status) => status.phase === 'scheduled' && status.nextTimer !== undefined);
-    await handle.executeUpdate('expedite', { args: [{ requestedBy: 'ops', reason: 'security incident' }] });
+    await handle.executeUpdate(expediteUpdate, { args: [{ requestedBy: 'ops', reason: 'security incident' }] });
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
     expect((await oktaUser(harness, alice)).status).toBe('DEPROVISIONED');
@@ -77,7 +86,7 @@ describe('a scheduled run', () => {
   it('cancel while scheduled makes no Okta change at all', async () => {
     const { handle } = await harness.start({ userId: alice, effectiveAt: inSeconds(3600) });
     await harness.waitForStatus(handle, (status) => status.phase === 'scheduled' && status.nextTimer !== undefined);
-    await handle.signal('cancel', { requestedBy: 'hr', reason: 'offer rescinded' });
+    await handle.signal(cancelSignal, { requestedBy: 'hr', reason: 'offer rescinded' });
     const report = await handle.result();
     expect(report.outcome).toBe('cancelled');
     expect(report.steps).toEqual([]);
@@ -92,7 +101,7 @@ describe('while devices wait for their wipe', () => {
     const { handle } = await harness.start({ userId: alice, deviceWipeDelay: '1h' });
     await harness.waitForStatus(handle, (status) => status.phase === 'awaiting-device-wipe');
     const devicesBefore = (await oktaUser(harness, alice)).devices;
-    await handle.signal('cancel', { requestedBy: 'ops' });
+    await handle.signal(cancelSignal, { requestedBy: 'ops' });
     const report = await handle.result();
     expect(report.outcome).toBe('cancelled');
     const user = await oktaUser(harness, alice);
@@ -108,7 +117,7 @@ describe('while devices wait for their wipe', () => {
     const { handle } = await harness.start({ userId: alice, deviceWipeDelay: '1h' });
     await harness.waitForStatus(handle, (status) => status.phase === 'awaiting-device-wipe');
     expect((await oktaUser(harness, alice)).oktaGroupNames).toEqual([]);
-    await handle.signal('rehire', { requestedBy: 'hr' });
+    await handle.signal(rehireSignal, { requestedBy: 'hr' });
     const report = await handle.result();
     expect(report.outcome).toBe('rehired');
 
@@ -127,7 +136,7 @@ describe('while devices wait for their wipe', () => {
   it('wipeDevicesNow ends the wait at once; a device shared with an ACTIVE user is kept', async () => {
     const { handle } = await harness.start({ userId: alice, deviceWipeDelay: '1h' });
     await harness.waitForStatus(handle, (status) => status.phase === 'awaiting-device-wipe');
-    await handle.signal('wipeDevicesNow', { requestedBy: 'it', reason: 'laptop returned' });
+    await handle.signal(wipeDevicesNowSignal, { requestedBy: 'it', reason: 'laptop returned' });
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
     expect((await oktaUser(harness, alice)).devices).toEqual(['Team iPad:ACTIVE']);
@@ -140,9 +149,9 @@ describe('while devices wait for their wipe', () => {
     await harness.waitForStatus(handle, (status) => status.phase === 'awaiting-device-wipe');
     // Slow factor reads hold the run in `verifying` long enough for the cancel to land there.
     await harness.admin.addFault({ route: '/api/v1/users/*/factors', method: 'GET', latencyMs: 3000 });
-    await handle.signal('wipeDevicesNow', { requestedBy: 'it' });
+    await handle.signal(wipeDevicesNowSignal, { requestedBy: 'it' });
     await harness.waitForStatus(handle, (status) => status.phase === 'verifying');
-    await handle.signal('cancel', { requestedBy: 'ops' });
+    await handle.signal(cancelSignal, { requestedBy: 'ops' });
     const report = await handle.result();
     expect(report.messages.map((message) => `${message.name}@${message.phase}`)).toEqual([
       'wipeDevicesNow@awaiting-device-wipe',
@@ -157,7 +166,7 @@ describe('while devices wait for their wipe', () => {
 
   it('wipeDevicesNow sent before the wait is remembered', async () => {
     const { handle } = await harness.start({ userId: alice, deviceWipeDelay: '1h', effectiveAt: inSeconds(1) });
-    await handle.signal('wipeDevicesNow', { requestedBy: 'it' });
+    await handle.signal(wipeDevicesNowSignal, { requestedBy: 'it' });
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
     expect(report.messages.map((message) => `${message.name}@${message.phase}`)).toEqual(['wipeDevicesNow@scheduled']);

@@ -3,10 +3,10 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOnce } from '../runs/steering';
-import type { OffboardingReport, OffboardingStatus } from '../workflows/definitions';
-import { OffboardingHarness } from './support/offboarding';
-import { standardOrg } from './support/orgs';
+import { startOnce } from '../../runs/offboardings';
+import { cancelSignal, statusQuery, type OffboardingReport } from '../../workflows/definitions';
+import { OffboardingHarness } from '../support/offboarding';
+import { standardOrg } from '../support/orgs';
 import {
   byEvent,
   byUser,
@@ -16,7 +16,7 @@ import {
   runsAfterSettling,
   testIntake,
   waitForRuns,
-} from './support/starters';
+} from '../support/starters';
 
 let harness: OffboardingHarness;
 let intake: FastifyInstance;
@@ -41,8 +41,7 @@ beforeEach(async () => {
 });
 
 const hrEvent = (body: Record<string, unknown>) => call(intake, { method: 'POST', url: '/v1/offboardings', body });
-const status = (userId: string) =>
-  harness.client.workflow.getHandle(`offboard-${userId}`).query<OffboardingStatus>('status');
+const status = (userId: string) => harness.client.workflow.getHandle(`offboard-${userId}`).query(statusQuery);
 
 describe('POST /v1/offboardings (HR webhook)', () => {
   it('starts one run per person, mapping the HR event to the workflow input', async () => {
@@ -72,7 +71,7 @@ describe('POST /v1/offboardings (HR webhook)', () => {
       body: { user: alice, eventId: eventId(), effectiveAt: inAYear(), source: 'BambooHR' },
     });
     expect(response.statusCode).toBe(202);
-    await harness.client.workflow.getHandle(`offboard-${alice}`).signal('cancel', { requestedBy: 'vitest' });
+    await harness.client.workflow.getHandle(`offboard-${alice}`).signal(cancelSignal, { requestedBy: 'vitest' });
     const report: OffboardingReport = await harness.client.workflow.getHandle(`offboard-${alice}`).result();
     expect(report).toMatchObject({ source: 'hr', requestedBy: 'BambooHR', outcome: 'cancelled' });
   });

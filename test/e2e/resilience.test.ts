@@ -1,11 +1,11 @@
-// What a run survives (DESIGN.md section 6): Okta rate limits, errors and resets, a concurrent
-// admin, a worker replaced mid-run, and a failure that needs an operator. Faults are injected
-// through the emulator; assertions on Okta's final state and its request log.
+// What a run survives (docs/architecture.md section 6): Okta rate limits, errors and resets, a concurrent
+// admin, and a worker replaced mid-run (a failure that needs an operator: test/fast/run-decisions.test.ts).
+// Faults are injected through the emulator; assertions on Okta's final state and its request log.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RequestEntry } from '@okta-offboarding/okta-emulator';
-import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from './support/offboarding';
-import { standardOrg } from './support/orgs';
-import { recordHistory } from './support/temporal';
+import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from '../support/offboarding';
+import { standardOrg } from '../support/orgs';
+import { recordHistory } from '../support/temporal';
 
 let harness: OffboardingHarness;
 let alice: string;
@@ -114,38 +114,5 @@ describe('a worker replaced mid-run', () => {
       key.includes('/lifecycle/'),
     );
     expect(lifecycle.filter(([, count]) => count > 1)).toEqual([]);
-  });
-});
-
-describe('a step that keeps failing after the lock', () => {
-  it('parks the run in needs-attention, visible by search attribute, until retry after the fix', async () => {
-    const fault = await harness.admin.addFault({
-      route: '/api/v1/groups/*/users/*',
-      method: 'DELETE',
-      status: 400,
-      errorCode: 'E0000001',
-      errorSummary: 'Api validation failed: membership',
-    });
-    const { handle } = await harness.start({ userId: alice });
-    const parked = await harness.waitForStatus(handle, (status) => status.phase === 'needs-attention');
-    expect(parked.attention).toMatchObject({ step: 'removeGroupMembership', type: 'OktaRequestRejected' });
-    expect((await oktaUser(harness, alice)).status).toBe('SUSPENDED');
-
-    const query = `OffboardingPhase = "needs-attention" AND OktaUserId = "${alice}"`;
-    let found: string[] = [];
-    for (let attempt = 0; attempt < 50 && found.length === 0; attempt++) {
-      found = [];
-      for await (const run of harness.client.workflow.list({ query })) found.push(run.workflowId);
-      if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(found).toEqual([handle.workflowId]);
-
-    await harness.admin.removeFault(fault);
-    await handle.executeUpdate('retry', { args: [{ requestedBy: 'on-call' }] });
-    const report = await handle.result();
-    expect(report.outcome).toBe('completed');
-    expect(report.messages.map((message) => message.name)).toEqual(['retry']);
-    await expectFullyOffboarded(alice);
-    await recordHistory('needs-attention-then-retry', handle);
   });
 });

@@ -1,6 +1,6 @@
 // The worker's environment: the retry knob an operator sets, validated before anything starts.
 import { describe, expect, it } from 'vitest';
-import { workerConfigFromEnv } from '../worker/config';
+import { workerConfigFromEnv } from '../../worker/config';
 
 const base = { OKTA_ORG_URL: 'https://acme.okta.com', OKTA_API_TOKEN: 'token' };
 

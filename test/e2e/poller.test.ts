@@ -3,11 +3,12 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePollerSchedule, pollerScheduleId } from '../worker/schedule';
-import type { PollResult } from '../workflows/poll-offboarding-group';
-import { OffboardingHarness } from './support/offboarding';
-import { standardOrg } from './support/orgs';
-import { byUser, HOOK_SECRET, runsAfterSettling, testIntake, waitForRuns } from './support/starters';
+import { ensurePollerSchedule, pollerScheduleId } from '../../worker/schedule';
+import { cancelSignal } from '../../workflows/definitions';
+import type { PollResult } from '../../workflows/poll-offboarding-group';
+import { OffboardingHarness } from '../support/offboarding';
+import { standardOrg } from '../support/orgs';
+import { byUser, HOOK_SECRET, runsAfterSettling, testIntake, waitForRuns } from '../support/starters';
 
 let harness: OffboardingHarness;
 let intake: FastifyInstance;
@@ -99,7 +100,7 @@ describe('the System Log poller', () => {
     await pollsPass(2);
     expect(await runsAfterSettling(harness.client, byUser(bob))).toEqual(runs);
     const handle = harness.client.workflow.getHandle(runs[0]!.workflowId);
-    await handle.signal('cancel', { requestedBy: 'vitest' });
+    await handle.signal(cancelSignal, { requestedBy: 'vitest' });
     expect((await handle.result()).requestedBy).toBe('okta-event-hook');
   });
 

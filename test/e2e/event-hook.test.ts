@@ -3,11 +3,11 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { OffboardingReport } from '../workflows/definitions';
+import { cancelSignal, type OffboardingReport } from '../../workflows/definitions';
 import { all } from '@okta-offboarding/okta-emulator/testing';
-import { OffboardingHarness } from './support/offboarding';
-import { standardOrg } from './support/orgs';
-import { byEvent, byUser, HOOK_SECRET, runsAfterSettling, testIntake, waitForRuns } from './support/starters';
+import { OffboardingHarness } from '../support/offboarding';
+import { standardOrg } from '../support/orgs';
+import { byEvent, byUser, HOOK_SECRET, runsAfterSettling, testIntake, waitForRuns } from '../support/starters';
 
 let harness: OffboardingHarness;
 let intake: FastifyInstance;
@@ -71,7 +71,7 @@ describe('the Okta event hook', () => {
     );
     expect(await waitForRuns(harness.client, byEvent(added!.uuid!))).toHaveLength(1);
     const handle = harness.client.workflow.getHandle(runs[0]!.workflowId);
-    await handle.signal('cancel', { requestedBy: 'vitest' });
+    await handle.signal(cancelSignal, { requestedBy: 'vitest' });
     const report: OffboardingReport = await handle.result();
     expect(report).toMatchObject({ source: 'okta-group', requestedBy: 'okta-event-hook', correlationId: added!.uuid });
   });

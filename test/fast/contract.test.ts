@@ -1,0 +1,73 @@
+// The names clients, operators and running workflows depend on: workflow types, signals, updates,
+// the query, search attributes and run ids. Renaming one breaks callers and open runs, so a rename
+// has to fail here first and be made on purpose.
+import { SearchAttributeType } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import * as workflows from '../../workflows';
+import {
+  cancelSignal,
+  DeviceWipeAt,
+  dryRunWorkflowId,
+  expediteUpdate,
+  OffboardingEffectiveAt,
+  OffboardingEventId,
+  OffboardingPhase,
+  OffboardingSource,
+  offboardWorkflowId,
+  OktaUserId,
+  rehireSignal,
+  rehireWorkflowId,
+  rescheduleUpdate,
+  retryUpdate,
+  SEARCH_ATTRIBUTE_KEYS,
+  statusQuery,
+  wipeDevicesNowSignal,
+} from '../../workflows/definitions';
+
+describe('the wire contract of an offboarding run', () => {
+  it('registers the workflow types offboardUser, rehireUser and pollOffboardingGroup', () => {
+    expect(Object.keys(workflows).sort()).toEqual(['offboardUser', 'pollOffboardingGroup', 'rehireUser']);
+  });
+
+  it('takes the signals cancel, rehire and wipeDevicesNow', () => {
+    expect([cancelSignal, rehireSignal, wipeDevicesNowSignal]).toEqual([
+      { type: 'signal', name: 'cancel' },
+      { type: 'signal', name: 'rehire' },
+      { type: 'signal', name: 'wipeDevicesNow' },
+    ]);
+  });
+
+  it('takes the updates reschedule, expedite and retry, and answers the query status', () => {
+    expect([rescheduleUpdate, expediteUpdate, retryUpdate, statusQuery]).toEqual([
+      { type: 'update', name: 'reschedule' },
+      { type: 'update', name: 'expedite' },
+      { type: 'update', name: 'retry' },
+      { type: 'query', name: 'status' },
+    ]);
+  });
+
+  it('registers four Keyword and two Datetime search attributes', () => {
+    expect(SEARCH_ATTRIBUTE_KEYS).toEqual([
+      OktaUserId,
+      OffboardingPhase,
+      OffboardingSource,
+      OffboardingEventId,
+      OffboardingEffectiveAt,
+      DeviceWipeAt,
+    ]);
+    expect(SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, key.type])).toEqual([
+      ['OktaUserId', SearchAttributeType.KEYWORD],
+      ['OffboardingPhase', SearchAttributeType.KEYWORD],
+      ['OffboardingSource', SearchAttributeType.KEYWORD],
+      ['OffboardingEventId', SearchAttributeType.KEYWORD],
+      ['OffboardingEffectiveAt', SearchAttributeType.DATETIME],
+      ['DeviceWipeAt', SearchAttributeType.DATETIME],
+    ]);
+  });
+
+  it('names one run per person offboard-<Okta user id>, its rehire rehire-<id>, and a dry run apart', () => {
+    expect(offboardWorkflowId('00u1abc')).toBe('offboard-00u1abc');
+    expect(rehireWorkflowId('00u1abc')).toBe('rehire-00u1abc');
+    expect(dryRunWorkflowId('00u1abc', 'x7')).toBe('offboard-dryrun-00u1abc-x7');
+  });
+});
