@@ -83,7 +83,7 @@ async function bucketTasks(run: { workflowId: string; runId: string }, bucket: O
   return tasks;
 }
 
-/** The lock-phase calls in the users-update bucket; the rest of it (reset factors, deactivate) comes later. */
+/** The lock-out's writes: each must carry the lock priority. */
 const LOCK_ACTIVITIES = ['suspendUser', 'revokeSessions', 'revokeGrants', 'revokeClientTokens'];
 /** A task reaches the server's matcher a moment after its scheduled event is written. */
 const MATCHER_LAG_MS = 1_000;
