@@ -5,7 +5,6 @@ import {
   type OffboardingReport,
   type OffboardingStatus,
   type Phase,
-  type RehireReport,
   type StepRecord,
 } from '../workflows/definitions';
 
@@ -89,14 +88,6 @@ export function renderReport(report: OffboardingReport, options: RenderOptions =
     );
   for (const note of report.notes) lines.push(`Note: ${note}`);
   return lines.join('\n');
-}
-
-export function renderRehireReport(report: RehireReport, options: RenderOptions = {}): string {
-  return [
-    `Rehire of ${report.userId} (from ${report.fromWorkflowId ?? 'no earlier run'})`,
-    stepsTable(report.steps, options),
-    ...report.notes.map((note) => `Note: ${note}`),
-  ].join('\n');
 }
 
 /** One line of progress, e.g. `[####------] 4/10 revoking  removeGroupMembership 2/4`. */

@@ -240,7 +240,7 @@ export type OktaBucket = (typeof OKTA_BUCKETS)[number];
 export const activityTaskQueue = (base: string, bucket: OktaBucket): string => `${base}-okta-${bucket}`;
 
 /** Task priority keys (lower runs first): lock-phase calls go first for everyone. */
-export const PRIORITY = { lock: 1, revoke: 3, background: 5 } as const;
+export const PRIORITY = { lock: 1, revoke: 3 } as const;
 
 const DURATION_UNITS_MS: Record<string, number> = {
   ms: 1,

@@ -15,7 +15,7 @@ import { freePort, type Supervisor } from '../supervisor/processes';
 export const ROOT = join(__dirname, '..', '..');
 export const OKTA_TOKEN = 'chaos-okta-token';
 export const HR_SECRET = 'chaos-hr-secret-0123456789abcdef';
-export const HR_SIGNER = 'chaos-hr';
+const HR_SIGNER = 'chaos-hr';
 
 export type TemporalService = 'history' | 'matching' | 'frontend' | 'worker';
 

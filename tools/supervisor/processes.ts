@@ -1,5 +1,5 @@
-// The one supervisor of child processes, for the demo, the benchmark, the rehearsal, the chaos
-// runs and the chaos test: each child runs in its own process group with its output in a log
+// The one supervisor of child processes, for the demo, the benchmark, the rehearsal and the chaos
+// runs: each child runs in its own process group with its output in a log
 // file, is awaited until it is ready (a line in its log, a TCP port that answers, or a probe), can
 // be stopped or killed by name and started again, is sampled for CPU seconds and peak memory, and
 // is stopped with its whole group (SIGTERM, then SIGKILL after a grace period) on Ctrl-C, SIGTERM,
