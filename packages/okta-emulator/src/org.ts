@@ -1,7 +1,15 @@
-// The org's state: users, groups, apps, devices, hooks and their indexes; seed/state JSON in and out.
+// The org's state: users, groups, apps, devices, hooks, authorization servers, indexes; seed/state JSON in and out.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { AdminRoleType, DeviceStatus, FactorPolicy, GroupType, Org, UserStatus } from './types';
+import type {
+  AdminRoleType,
+  AuthorizationServerStatus,
+  DeviceStatus,
+  FactorPolicy,
+  GroupType,
+  Org,
+  UserStatus,
+} from './types';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -18,7 +26,10 @@ export const ID_PREFIX = {
   group: '00g',
   app: '0oa',
   device: 'guo',
+  /** group rules and authorization-server policy rules alike */
   rule: '0pr',
+  authorizationServer: 'aus',
+  policy: '00p',
   hook: 'who',
   grant: 'oag',
   refreshToken: 'oar',
@@ -123,6 +134,45 @@ export type EventHookRec = {
   created: string;
   lastUpdated: string;
 };
+
+export type AuthorizationServerRuleRec = {
+  id: string;
+  name: string;
+  status: AuthorizationServerStatus;
+  priority: number;
+  accessTokenLifetimeMinutes: number;
+  refreshTokenLifetimeMinutes: number;
+  refreshTokenWindowMinutes: number;
+  created: string;
+  lastUpdated: string;
+};
+
+export type AuthorizationServerPolicyRec = {
+  id: string;
+  name: string;
+  status: AuthorizationServerStatus;
+  priority: number;
+  rules: AuthorizationServerRuleRec[];
+  created: string;
+  lastUpdated: string;
+};
+
+export type AuthorizationServerRec = {
+  id: string;
+  name: string;
+  description: string | null;
+  audiences: string[];
+  status: AuthorizationServerStatus;
+  policies: AuthorizationServerPolicyRec[];
+  created: string;
+  lastUpdated: string;
+};
+
+/**
+ * The name of the custom authorization server Okta creates with API Access Management, which requests may also
+ * address by this name instead of its id (tag `AuthorizationServer` of the OpenAPI document).
+ */
+export const DEFAULT_AUTHORIZATION_SERVER = 'default';
 
 export const USER_STATUSES = [
   'STAGED',
@@ -258,6 +308,38 @@ const orgSchema = z.object({
       users: z.array(z.string()),
     }),
   ),
+  authorizationServers: z
+    .array(
+      z.object({
+        id: z.string().min(1).optional(),
+        name: z.string().min(1),
+        description: z.string().min(1).optional(),
+        audiences: z.array(z.string().min(1)).optional(),
+        status: z.enum(['ACTIVE', 'INACTIVE']).optional(),
+        policies: z.array(
+          z.object({
+            id: z.string().min(1).optional(),
+            name: z.string().min(1).max(100),
+            status: z.enum(['ACTIVE', 'INACTIVE']).optional(),
+            priority: z.number().int().min(1).optional(),
+            rules: z.array(
+              z.object({
+                id: z.string().min(1).optional(),
+                name: z.string().min(1),
+                status: z.enum(['ACTIVE', 'INACTIVE']).optional(),
+                priority: z.number().int().min(1).optional(),
+                // Schema TokenAuthorizationServerPolicyRuleAction: "The minimum is five minutes. The maximum is one
+                // day." The refresh window: "The minimum is 10 minutes. The maximum is five years (2,628,000 minutes)."
+                accessTokenLifetimeMinutes: z.number().int().min(5).max(1440),
+                refreshTokenLifetimeMinutes: z.number().int().min(0).optional(),
+                refreshTokenWindowMinutes: z.number().int().min(10).max(2_628_000).optional(),
+              }),
+            ),
+          }),
+        ),
+      }),
+    )
+    .optional(),
 });
 
 export class SeedError extends Error {}
@@ -275,6 +357,7 @@ export class OktaOrg {
   readonly devices = new Map<string, DeviceRec>();
   readonly serviceApps = new Map<string, ServiceAppRec>();
   readonly eventHooks = new Map<string, EventHookRec>();
+  readonly authorizationServers = new Map<string, AuthorizationServerRec>();
   /** factor type → policy of the highest-priority authenticator enrollment policy; absent = OPTIONAL */
   factorPolicy: Record<string, FactorPolicy> = {};
   everyoneId = '';
@@ -456,7 +539,49 @@ export class OktaOrg {
         lastUpdated: t,
       });
     }
+    for (const a of seed.authorizationServers ?? []) {
+      if (a.name === DEFAULT_AUTHORIZATION_SERVER && org.authorizationServer(DEFAULT_AUTHORIZATION_SERVER))
+        throw new SeedError(`authorization server ${a.name}: a second server named ${DEFAULT_AUTHORIZATION_SERVER}`);
+      const id = takeId(a.id, ID_PREFIX.authorizationServer, 'authorization server');
+      org.authorizationServers.set(id, {
+        id,
+        name: a.name,
+        description: a.description ?? null,
+        audiences: [...(a.audiences ?? [])],
+        status: a.status ?? 'ACTIVE',
+        policies: a.policies.map((p, i) => ({
+          id: takeId(p.id, ID_PREFIX.policy, 'policy'),
+          name: p.name,
+          status: p.status ?? 'ACTIVE',
+          priority: p.priority ?? i + 1,
+          rules: p.rules.map((r, k) => ({
+            id: takeId(r.id, ID_PREFIX.rule, 'policy rule'),
+            name: r.name,
+            status: r.status ?? 'ACTIVE',
+            priority: r.priority ?? k + 1,
+            accessTokenLifetimeMinutes: r.accessTokenLifetimeMinutes,
+            // The document's example of the default rule (ListAuthorizationServerPolicyRules): 0 and 7 days.
+            refreshTokenLifetimeMinutes: r.refreshTokenLifetimeMinutes ?? 0,
+            refreshTokenWindowMinutes: r.refreshTokenWindowMinutes ?? 10080,
+            created: t,
+            lastUpdated: t,
+          })),
+          created: t,
+          lastUpdated: t,
+        })),
+        created: t,
+        lastUpdated: t,
+      });
+    }
     return org;
+  }
+
+  /** By id, or by `default` for the server of that name (tag `AuthorizationServer` of the OpenAPI document). */
+  authorizationServer(idOrDefault: string): AuthorizationServerRec | undefined {
+    const byId = this.authorizationServers.get(idOrDefault);
+    if (byId || idOrDefault !== DEFAULT_AUTHORIZATION_SERVER) return byId;
+    for (const a of this.authorizationServers.values()) if (a.name === DEFAULT_AUTHORIZATION_SERVER) return a;
+    return undefined;
   }
 
   private ensureEveryone(): void {
@@ -644,6 +769,31 @@ export class OktaOrg {
     }));
     const policy =
       Object.keys(this.factorPolicy).length > 0 ? { factorEnrollmentPolicy: { ...this.factorPolicy } } : {};
-    return { groups, apps, ...policy, serviceApps, eventHooks, users, devices };
+    const authorizationServers: NonNullable<Org['authorizationServers']> = [...this.authorizationServers.values()].map(
+      (a) => ({
+        id: a.id,
+        name: a.name,
+        ...(a.description !== null ? { description: a.description } : {}),
+        audiences: [...a.audiences],
+        status: a.status,
+        policies: a.policies.map((p) => ({
+          id: p.id,
+          name: p.name,
+          status: p.status,
+          priority: p.priority,
+          rules: p.rules.map((r) => ({
+            id: r.id,
+            name: r.name,
+            status: r.status,
+            priority: r.priority,
+            accessTokenLifetimeMinutes: r.accessTokenLifetimeMinutes,
+            refreshTokenLifetimeMinutes: r.refreshTokenLifetimeMinutes,
+            refreshTokenWindowMinutes: r.refreshTokenWindowMinutes,
+          })),
+        })),
+      }),
+    );
+    const servers = authorizationServers.length > 0 ? { authorizationServers } : {};
+    return { groups, apps, ...policy, serviceApps, eventHooks, users, devices, ...servers };
   }
 }

@@ -80,7 +80,8 @@ export type SampleOrgOptions = { users: number; seed?: number };
  * An org of `users` ordinary employees plus a super admin and a break-glass account: Everyone, department
  * groups (Engineering rule-managed), APP_GROUPs, an empty `Offboarding` trigger group, apps assigned directly
  * and through groups, 1–4 factors each, OAuth grants and refresh tokens, 0–3 devices (some shared), sessions; the two
- * protected accounts hold the SUPER_ADMIN role.
+ * protected accounts hold the SUPER_ADMIN role; the `default` custom authorization server Okta creates with API Access
+ * Management (audience `api://default`, its Default Policy Rule minting access tokens for 60 minutes).
  */
 export function generateSampleOrg({ users: count, seed = 1 }: SampleOrgOptions): Org {
   const rand = prng(seed);
@@ -217,7 +218,24 @@ export function generateSampleOrg({ users: count, seed = 1 }: SampleOrgOptions):
     }
   });
 
-  return { groups, apps, serviceApps: [], eventHooks: [], users, devices };
+  // Drawn last, so the ids of everything above stay what they were before the server was added.
+  const authorizationServers: Org['authorizationServers'] = [
+    {
+      id: id('aus'),
+      name: 'default',
+      description: 'Default Authorization Server for your Applications',
+      audiences: ['api://default'],
+      policies: [
+        {
+          id: id('00p'),
+          name: 'Default Policy',
+          rules: [{ id: id('0pr'), name: 'Default Policy Rule', accessTokenLifetimeMinutes: 60 }],
+        },
+      ],
+    },
+  ];
+
+  return { groups, apps, serviceApps: [], eventHooks: [], users, devices, authorizationServers };
 }
 
 /** The demo's org: eight employees plus the protected accounts. */

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { handleAdmin, type AdminTarget } from './admin';
 import { registerAppRoutes } from './apps';
+import { registerAuthorizationServerRoutes } from './authorization-servers';
 import { registerDeviceRoutes } from './devices';
 import { codeForStatus, errorBody, oktaError, OktaError, summaryForCode, statusForCode } from './errors';
 import { EventHookDelivery, registerEventHookRoutes } from './event-hooks';
@@ -82,6 +83,7 @@ function buildRouter(): Router {
   registerGrantRoutes(router);
   registerDeviceRoutes(router);
   registerRoleRoutes(router);
+  registerAuthorizationServerRoutes(router);
   registerLogRoutes(router);
   registerEventHookRoutes(router);
   return router;

@@ -10,6 +10,9 @@ export type DeviceStatus = 'CREATED' | 'ACTIVE' | 'SUSPENDED' | 'DEACTIVATED';
 /** How the highest-priority authenticator enrollment policy treats a factor type (docs/okta-behaviour.md §8.1). */
 export type FactorPolicy = 'REQUIRED' | 'OPTIONAL' | 'NOT_ALLOWED';
 
+/** A lifecycle status of an authorization server, its policies and their rules (schema `LifecycleStatus`). */
+export type AuthorizationServerStatus = 'ACTIVE' | 'INACTIVE';
+
 /** Standard admin roles (schema `RoleType`, docs/okta-behaviour.md §17). */
 export type AdminRoleType =
   | 'SUPER_ADMIN'
@@ -79,6 +82,37 @@ export type Org = {
     platform: string;
     status: DeviceStatus;
     users: string[];
+  }>;
+  /**
+   * custom authorization servers (API Access Management) with their access policies and rules; the one named
+   * `default` also answers to the id `default` (docs/okta-behaviour.md §19)
+   */
+  authorizationServers?: Array<{
+    id?: string;
+    name: string;
+    description?: string;
+    audiences?: string[];
+    /** default ACTIVE */
+    status?: AuthorizationServerStatus;
+    policies: Array<{
+      id?: string;
+      name: string;
+      status?: AuthorizationServerStatus;
+      /** default: the position in the list, from 1 */
+      priority?: number;
+      rules: Array<{
+        id?: string;
+        name: string;
+        status?: AuthorizationServerStatus;
+        priority?: number;
+        /** how long the access tokens the rule mints stay valid: 5 to 1440 */
+        accessTokenLifetimeMinutes: number;
+        /** default 0 */
+        refreshTokenLifetimeMinutes?: number;
+        /** 10 to 2628000, default 10080 */
+        refreshTokenWindowMinutes?: number;
+      }>;
+    }>;
   }>;
 };
 

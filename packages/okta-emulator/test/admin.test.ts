@@ -233,6 +233,10 @@ describe('rate limits', () => {
       ['GET', `/api/v1/devices/${IDS.ipad}/users`, 'device-users'],
       ['GET', '/api/v1/logs', 'logs'],
       ['GET', '/api/v1/eventHooks', 'default'],
+      // "/api/v1/authorizationServers GET /api/v1", and the same bucket for the policies and their rules
+      ['GET', '/api/v1/authorizationServers', 'default'],
+      ['GET', `/api/v1/authorizationServers/${IDS.defaultServer}/policies`, 'default'],
+      ['GET', `/api/v1/authorizationServers/${IDS.defaultServer}/policies/${IDS.defaultPolicy}/rules`, 'default'],
     ];
     await t.admin.clearRequests();
     for (const [method, path] of calls)

@@ -30,6 +30,9 @@ export const IDS = {
   ipad: oid('guo', 'ipad'),
   oldLaptop: oid('guo', 'oldlaptop'),
   bobPhone: oid('guo', 'bobphone'),
+  defaultServer: oid('aus', 'default'),
+  defaultPolicy: oid('00p', 'default'),
+  defaultRule: oid('0pr', 'default'),
   // used by single tests that add them to the org
   gina: oid('00u', 'gina'),
   workday: oid('0oa', 'workday'),
@@ -94,6 +97,21 @@ export function fixtureOrg(): Org {
       },
       { id: IDS.oldLaptop, displayName: 'Old laptop', platform: 'WINDOWS', status: 'DEACTIVATED', users: [] },
       { id: IDS.bobPhone, displayName: "Bob's phone", platform: 'ANDROID', status: 'SUSPENDED', users: [IDS.bob] },
+    ],
+    authorizationServers: [
+      {
+        id: IDS.defaultServer,
+        name: 'default',
+        description: 'Default Authorization Server for your Applications',
+        audiences: ['api://default'],
+        policies: [
+          {
+            id: IDS.defaultPolicy,
+            name: 'Default Policy',
+            rules: [{ id: IDS.defaultRule, name: 'Default Policy Rule', accessTokenLifetimeMinutes: 60 }],
+          },
+        ],
+      },
     ],
   };
 }
