@@ -1,15 +1,20 @@
 // Configuration of the intake and the `offboard` CLI, parsed and validated once at start-up.
 import { z } from 'zod';
 import type { OktaConfig } from '../okta/client';
-import { oktaConfigFromEnv } from '../okta/config';
+import { hasOktaCredential, oktaConfigFromEnv } from '../okta/config';
 import { isValidTimeZone } from './effective-date';
+import { INTAKE_SCOPES, type HmacScopes, type IntakeScope } from './intake/scopes';
 import { temporalConfigFromEnv, type TemporalConfig } from '../runs/temporal';
 
-/** One HR webhook secret; `name` is who signed (kept as `requestedBy` unless the body names a source). */
+/** One intake secret; `name` is who signed, recorded as `requestedBy`, and what its scopes are keyed by. */
 export interface HmacSecret {
   name: string;
   secret: string;
 }
+
+/** The intake's own Okta credential's prefix, and the only scope it needs: resolving a login is a `getUser`. */
+export const INTAKE_OKTA_PREFIX = 'OKTA_INTAKE_';
+export const INTAKE_OKTA_SCOPES = ['okta.users.read'];
 
 export interface CliConfig {
   temporal: TemporalConfig;
@@ -22,6 +27,10 @@ export interface IntakeConfig extends CliConfig {
   port: number;
   host: string;
   hmacSecrets: HmacSecret[];
+  /** Scopes by secret name; a name without an entry may `start` and `read` only. */
+  hmacScopes: HmacScopes;
+  /** `intake`: its own `OKTA_INTAKE_*` credential; `worker`: none was set and `okta` is the worker's `OKTA_*` one. */
+  oktaCredential: 'intake' | 'worker';
   /** The value Okta sends in the event hook's `Authorization` header; the hook refuses everything without it. */
   eventHookSecret?: string;
   /** The offboarding group, an Okta group id or name. */
@@ -36,40 +45,93 @@ const timeZone = z
   .default('UTC')
   .refine(isValidTimeZone, { message: 'OFFBOARD_TIMEZONE must be an IANA time zone such as UTC or Europe/Paris' });
 
-/** `name=secret,name2=secret2` or bare secrets (named `hr`, `hr-2`, ...): two during a rotation. */
+const SECRET_NAME = /^[A-Za-z0-9._:@-]{1,100}$/;
+
+/**
+ * `name=secret,name2=secret2`, or bare secrets (named `hr`). A rotation repeats the name
+ * (`workday=<new>,workday=<old>`): both secrets sign as `workday`, with its scopes.
+ */
 export function parseHmacSecrets(text: string | undefined): HmacSecret[] {
   const entries = (text ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
-  return entries.map((entry, index) => {
+  const secrets = entries.map((entry) => {
     const at = entry.indexOf('=');
     const named =
-      at > 0
-        ? { name: entry.slice(0, at).trim(), secret: entry.slice(at + 1).trim() }
-        : { name: index ? `hr-${index + 1}` : 'hr', secret: entry };
+      at > 0 ? { name: entry.slice(0, at).trim(), secret: entry.slice(at + 1).trim() } : { name: 'hr', secret: entry };
+    if (!SECRET_NAME.test(named.name))
+      throw new Error(
+        `OFFBOARD_HMAC_SECRETS: the name ${JSON.stringify(named.name)} may hold only letters, digits and . _ : @ -`,
+      );
     if (named.secret.length < 16)
       throw new Error(`OFFBOARD_HMAC_SECRETS: the secret of ${named.name} is shorter than 16 characters`);
     return named;
   });
+  const values = new Set(secrets.map(({ secret }) => secret));
+  if (values.size < secrets.length)
+    throw new Error('OFFBOARD_HMAC_SECRETS: a secret is listed twice; each caller needs its own');
+  return secrets;
+}
+
+/**
+ * `name=scope+scope,...` for names of `secrets`. Start-up refuses an unknown scope (a typo must not
+ * silently grant less, or a wished-for scope more) and scopes for a name no secret carries.
+ */
+export function parseHmacScopes(text: string | undefined, secrets: readonly HmacSecret[]): HmacScopes {
+  const names = new Set(secrets.map(({ name }) => name));
+  const scopes: Record<string, IntakeScope[]> = {};
+  for (const entry of (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    const at = entry.indexOf('=');
+    const name = at > 0 ? entry.slice(0, at).trim() : '';
+    if (!name) throw new Error(`OFFBOARD_HMAC_SCOPES: ${JSON.stringify(entry)} is not name=scope+scope`);
+    if (!names.has(name)) {
+      throw new Error(
+        `OFFBOARD_HMAC_SCOPES: ${name} has no secret in OFFBOARD_HMAC_SECRETS (names there: ${[...names].join(', ')})`,
+      );
+    }
+    if (Object.hasOwn(scopes, name)) throw new Error(`OFFBOARD_HMAC_SCOPES: ${name} is listed twice`);
+    const listed = entry
+      .slice(at + 1)
+      .split('+')
+      .map((scope) => scope.trim())
+      .filter(Boolean);
+    if (listed.length === 0) throw new Error(`OFFBOARD_HMAC_SCOPES: ${name} has no scope`);
+    for (const scope of listed) {
+      if (!(INTAKE_SCOPES as readonly string[]).includes(scope)) {
+        throw new Error(
+          `OFFBOARD_HMAC_SCOPES: ${name} has the unknown scope ${JSON.stringify(scope)}; the scopes are ${INTAKE_SCOPES.join(', ')}`,
+        );
+      }
+    }
+    scopes[name] = [...new Set(listed as IntakeScope[])];
+  }
+  return scopes;
 }
 
 function fail(issues: z.core.$ZodIssue[]): never {
   throw new Error(`Invalid configuration: ${issues.map((issue) => issue.message).join('; ')}`);
 }
 
-export function cliConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CliConfig {
+function requireOrgUrl(env: NodeJS.ProcessEnv): void {
   if (!env.OKTA_ORG_URL)
     throw new Error(
       'Set OKTA_ORG_URL (the Okta org, e.g. https://acme.okta.com) and OKTA_API_TOKEN or an OAuth service app',
     );
+}
+
+function commonConfig(env: NodeJS.ProcessEnv, okta: OktaConfig): CliConfig {
   const parsed = z.object({ OFFBOARD_TIMEZONE: timeZone }).safeParse(env);
   if (!parsed.success) fail(parsed.error.issues);
-  return {
-    temporal: temporalConfigFromEnv(env),
-    okta: oktaConfigFromEnv(env),
-    timeZone: parsed.data.OFFBOARD_TIMEZONE,
-  };
+  return { temporal: temporalConfigFromEnv(env), okta, timeZone: parsed.data.OFFBOARD_TIMEZONE };
+}
+
+export function cliConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  requireOrgUrl(env);
+  return commonConfig(env, oktaConfigFromEnv(env));
 }
 
 export function intakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): IntakeConfig {
@@ -90,14 +152,27 @@ export function intakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Intak
   const values = parsed.data;
   const hmacSecrets = parseHmacSecrets(env.OFFBOARD_HMAC_SECRETS);
   if (hmacSecrets.length === 0)
-    throw new Error('Set OFFBOARD_HMAC_SECRETS (name=secret, comma-separated; two during a rotation)');
+    throw new Error('Set OFFBOARD_HMAC_SECRETS (name=secret, comma-separated; a rotation repeats the name)');
+  const hmacScopes = parseHmacScopes(env.OFFBOARD_HMAC_SCOPES, hmacSecrets);
+  const eventHookSecret = values.OKTA_EVENT_HOOK_SECRET || undefined;
+  if (eventHookSecret && hmacSecrets.some(({ secret }) => secret === eventHookSecret))
+    throw new Error('OKTA_EVENT_HOOK_SECRET must differ from every OFFBOARD_HMAC_SECRETS secret');
+  requireOrgUrl(env);
+  // The intake only resolves logins: its own read-only credential when one is set, else the worker's.
+  const oktaCredential = hasOktaCredential(env, INTAKE_OKTA_PREFIX) ? 'intake' : 'worker';
+  const okta =
+    oktaCredential === 'intake'
+      ? oktaConfigFromEnv(env, INTAKE_OKTA_PREFIX, INTAKE_OKTA_SCOPES)
+      : oktaConfigFromEnv(env);
   return {
-    ...cliConfigFromEnv(env),
+    ...commonConfig(env, okta),
     port: values.OFFBOARD_INTAKE_PORT,
     host: values.OFFBOARD_INTAKE_HOST,
     bodyLimit: values.OFFBOARD_INTAKE_BODY_LIMIT,
     hmacSecrets,
-    eventHookSecret: values.OKTA_EVENT_HOOK_SECRET || undefined,
+    hmacScopes,
+    oktaCredential,
+    eventHookSecret,
     offboardingGroup: values.OFFBOARD_OKTA_GROUP || undefined,
     logLevel: values.OFFBOARD_LOG_LEVEL.toLowerCase() as IntakeConfig['logLevel'],
   };

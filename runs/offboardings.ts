@@ -150,7 +150,7 @@ export async function startOrReschedule(
 
 /**
  * Moves the person's run waiting in `scheduled` to the request's date, or ends the wait when that
- * date has passed. A run past `scheduled`, or already waiting for that date, is left alone.
+ * date has passed. A run past `scheduled`, already waiting for that date, or not started by HR, is left alone.
  */
 async function moveScheduledRun(
   client: Client,
@@ -163,6 +163,8 @@ async function moveScheduledRun(
   const { typedSearchAttributes } = await handle.describe();
   const waitingUntil = typedSearchAttributes.get(OffboardingEffectiveAt)?.getTime();
   if (typedSearchAttributes.get(OffboardingPhase) !== 'scheduled' || waitingUntil === undefined) return undefined;
+  // HR moves only what HR started: a run an operator or security scheduled keeps its date.
+  if (typedSearchAttributes.get(OffboardingSource) !== 'hr') return undefined;
   if (waitingUntil <= Date.now() || waitingUntil === Date.parse(effectiveAt)) return undefined;
   try {
     if (Date.parse(effectiveAt) > Date.now()) {

@@ -18,6 +18,7 @@ import { isNotFound } from '../okta/errors';
 import {
   cancelSignal,
   expediteUpdate,
+  OffboardingSource,
   offboardWorkflowId,
   rehireSignal,
   rehireWorkflowId,
@@ -123,8 +124,16 @@ export async function resolveUserId(okta: OktaClient, user: string): Promise<str
   }
 }
 
+export interface OpenRun extends RunRef {
+  /** Who started it (the `OffboardingSource` search attribute, set at the start). */
+  source?: OffboardingSource;
+}
+
 /** The person's open run; `no-run` when they have none or it has ended. */
-export async function openRun(temporal: Client, userId: string): Promise<WorkflowHandle<typeof offboardUser> & RunRef> {
+export async function openRun(
+  temporal: Client,
+  userId: string,
+): Promise<WorkflowHandle<typeof offboardUser> & OpenRun> {
   const workflowId = offboardWorkflowId(userId);
   return steer(async () => {
     const description = await temporal.workflow.getHandle(workflowId).describe();
@@ -135,8 +144,37 @@ export async function openRun(temporal: Client, userId: string): Promise<Workflo
       );
     }
     const handle = temporal.workflow.getHandle<typeof offboardUser>(workflowId, description.runId);
-    return Object.assign(handle, { runId: description.runId });
+    const source = description.typedSearchAttributes.get(OffboardingSource) as OffboardingSource | undefined;
+    return Object.assign(handle, { runId: description.runId, source });
   });
+}
+
+/**
+ * Refused before any message is sent: the caller may move (reschedule, expedite) only runs that
+ * some starters began. The intake's HMAC callers move HR's own runs only, so an HR integration
+ * cannot delay or hasten an offboarding that security or the Okta group started.
+ */
+export class RunNotMovableError extends Error {
+  constructor(
+    readonly workflowId: string,
+    readonly source: string | undefined,
+    readonly movable: readonly OffboardingSource[],
+  ) {
+    super(
+      `${workflowId} was started by ${source ?? 'an unknown source'}; this caller moves only runs started by ${movable.join(' or ')}`,
+    );
+    this.name = 'RunNotMovableError';
+  }
+}
+
+/** Which runs a caller may move; absent, any (the CLI's operators). */
+export interface MoveLimit {
+  movable?: readonly OffboardingSource[];
+}
+
+function checkMovable(run: OpenRun, { movable }: MoveLimit): void {
+  if (movable && !(run.source && movable.includes(run.source)))
+    throw new RunNotMovableError(run.workflowId, run.source, movable);
 }
 
 export interface Requester {
@@ -160,8 +198,10 @@ export async function expediteRun(
   temporal: Client,
   userId: string,
   input: Requester,
+  limit: MoveLimit = {},
 ): Promise<RunRef & { phase: Phase }> {
   const run = await openRun(temporal, userId);
+  checkMovable(run, limit);
   const result = await steer(() => run.executeUpdate(expediteUpdate, { args: [input] }));
   return { workflowId: run.workflowId, runId: run.runId, phase: result.phase };
 }
@@ -170,8 +210,10 @@ export async function rescheduleRun(
   temporal: Client,
   userId: string,
   input: { effectiveAt: string; requestedBy: string },
+  limit: MoveLimit = {},
 ): Promise<RunRef & { effectiveAt: string }> {
   const run = await openRun(temporal, userId);
+  checkMovable(run, limit);
   const result = await steer(() => run.executeUpdate(rescheduleUpdate, { args: [input] }));
   return { workflowId: run.workflowId, runId: run.runId, effectiveAt: result.effectiveAt };
 }

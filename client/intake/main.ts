@@ -13,6 +13,12 @@ async function run(): Promise<void> {
     okta: createOktaClient(config.okta),
     logger: { level: config.logLevel },
   });
+  if (config.oktaCredential === 'worker') {
+    app.log.warn(
+      'OKTA_INTAKE_API_TOKEN or OKTA_INTAKE_CLIENT_ID is not set: the intake uses the worker’s Okta credential (OKTA_*), ' +
+        'which can change users; give it its own with okta.users.read only (docs/okta-setup.md)',
+    );
+  }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       void app

@@ -56,7 +56,8 @@ export const hrEventSchema = {
         type: 'string',
         minLength: 1,
         maxLength: 100,
-        description: 'The HR system’s name (default: the name of the secret that signed)',
+        description:
+          'What the HR system calls itself, kept in the default reason; requestedBy is always the name of the secret that signed',
       },
     },
   },
@@ -75,7 +76,7 @@ export const hrEventSchema = {
         },
       },
     },
-    ...errors(400, 401, 404, 413, 415, 503),
+    ...errors(400, 401, 403, 404, 413, 415, 503),
   },
 } as const;
 
@@ -85,7 +86,7 @@ const steering = (summary: string, body: object, response: object = runRef) => (
   security: signed,
   params: userParam,
   body,
-  response: { 200: { description: 'Accepted', ...response }, ...errors(400, 401, 404, 409, 413, 503) },
+  response: { 200: { description: 'Accepted', ...response }, ...errors(400, 401, 403, 404, 409, 413, 503) },
 });
 
 export const cancelSchema = steering('Cancel the person’s open run at its next safe point', reasonBody);
@@ -133,7 +134,7 @@ export const statusSchema = {
         report: { type: 'object', additionalProperties: true },
       },
     },
-    ...errors(401, 404, 409, 503),
+    ...errors(401, 403, 404, 409, 503),
   },
 } as const;
 

@@ -1,12 +1,13 @@
 // The HTTP intake: the signed HR webhook and steering routes, the Okta event hook, health and the
-// OpenAPI document. Routes validate and map; run semantics (one run per event and person, a new HR
-// date moving a scheduled run) are the runs layer's. Bad input gets a 4xx JSON `{ error, message }`
-// and starts nothing.
+// OpenAPI document. Routes check who signed and what its scopes allow, validate and map; run semantics
+// (one run per event and person, a new HR date moving a scheduled run) are the runs layer's. Bad input
+// or a missing scope gets a 4xx JSON `{ error, message }` and changes nothing.
 import { timingSafeEqual } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import type { Client as OktaClient } from '@okta/okta-sdk-nodejs';
 import type { Client } from '@temporalio/client';
 import Fastify, {
+  type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
@@ -16,6 +17,7 @@ import { parseDuration } from '../../workflows/definitions';
 import type { IntakeConfig } from '../config';
 import { InvalidDateError, parseEffectiveAt } from '../effective-date';
 import { startOnce, startOrReschedule } from '../../runs/offboardings';
+import { resolveGroupId } from '../../okta/lookups';
 import {
   cancelRun,
   expediteRun,
@@ -23,26 +25,29 @@ import {
   rehire,
   rescheduleRun,
   resolveUserId,
+  RunNotMovableError,
   runStatus,
   SteeringError,
   wipeDevicesNow,
 } from '../../runs/steering';
 import * as schemas from './schemas';
+import { EVENT_HOOK_CALLER, HMAC_MOVABLE_SOURCES, missingScope, type IntakeScope } from './scopes';
 import { ReplayCache, SIGNATURE_HEADER, verifySignature } from './signature';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The body exactly as received: what the signature covers. */
     rawBody: string;
-    /** The name of the secret that verified the call. */
+    /** The name of the secret that verified the call: the caller, recorded as `requestedBy`. */
     signer: string;
   }
 }
 
 export interface IntakeDeps {
-  config: Pick<IntakeConfig, 'hmacSecrets' | 'eventHookSecret' | 'offboardingGroup' | 'timeZone' | 'bodyLimit'> & {
-    temporal: Pick<IntakeConfig['temporal'], 'taskQueue'>;
-  };
+  config: Pick<IntakeConfig, 'hmacSecrets' | 'eventHookSecret' | 'offboardingGroup' | 'timeZone' | 'bodyLimit'> &
+    Partial<Pick<IntakeConfig, 'hmacScopes'>> & {
+      temporal: Pick<IntakeConfig['temporal'], 'taskQueue'>;
+    };
   temporal: Client;
   okta: OktaClient;
   logger?: FastifyServerOptions['logger'];
@@ -79,6 +84,7 @@ interface HrEvent {
   effectiveAt?: string;
   reason?: string;
   deviceWipeDelay?: string;
+  /** What the HR system calls itself: kept in the default reason, never as `requestedBy`. */
   source?: string;
 }
 
@@ -102,6 +108,21 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   const taskQueue = config.temporal.taskQueue;
   const replays = new ReplayCache();
   const hookStarts = new Set<Promise<void>>();
+  /**
+   * The offboarding group's id: a delivery about another group of the same display name (one mastered in a
+   * directory, say) starts nothing. Configured as an id, no lookup; as a name, looked up for each delivery that
+   * names a group of that name (`search`, okta.groups.read): none, or two groups of the name, start nothing.
+   */
+  async function offboardingGroupId(log: FastifyBaseLogger): Promise<string | undefined> {
+    const group = config.offboardingGroup;
+    if (!group) return undefined;
+    try {
+      return await resolveGroupId(okta, group);
+    } catch (error) {
+      log.error({ err: error }, 'the offboarding group could not be looked up: give OFFBOARD_OKTA_GROUP as its id');
+      return undefined;
+    }
+  }
 
   const app = Fastify({
     logger: deps.logger ?? false,
@@ -180,6 +201,19 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     done();
   };
 
+  /** The signer's scopes must hold `scope`; checked after the replay check, so a replay is still a 409. */
+  const may =
+    (scope: IntakeScope) => (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+      const missing = missingScope(config.hmacScopes, request.signer, scope);
+      done(missing === undefined ? undefined : new HttpError(403, 'missing-scope', missing));
+    };
+
+  /** A signed route needing `scope`, which its OpenAPI description names. */
+  const signedRoute = <S extends object>(scope: IntakeScope, schema: S, once = true) => ({
+    schema: { ...schema, description: `Needs the scope \`${scope}\` (OFFBOARD_HMAC_SCOPES).` },
+    preValidation: [signed(once), may(scope), parseJson],
+  });
+
   const oktaHook = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     if (!config.eventHookSecret)
       return done(new HttpError(503, 'hook-not-configured', 'OKTA_EVENT_HOOK_SECRET is not set'));
@@ -199,6 +233,8 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
       if (status === 503) void reply.header('retry-after', RETRY_AFTER_S);
       return reply.code(status).send({ error: error.code, message: error.message });
     }
+    if (error instanceof RunNotMovableError)
+      return reply.code(403).send({ error: 'not-an-hr-run', message: error.message });
     if (error instanceof InvalidDateError)
       return reply.code(400).send({ error: 'invalid-date', message: error.message });
     if (error.validation) return reply.code(400).send({ error: 'invalid-request', message: error.message });
@@ -222,7 +258,7 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
 
   app.post<{ Body: HrEvent }>(
     '/v1/offboardings',
-    { schema: schemas.hrEventSchema, preValidation: [signed(false), parseJson] },
+    signedRoute('start', schemas.hrEventSchema, false),
     async (request, reply) => {
       const event = request.body;
       const effectiveAt =
@@ -234,10 +270,12 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
           `deviceWipeDelay must be a duration such as 72h or 3d; got ${JSON.stringify(event.deviceWipeDelay)}`,
         );
       }
-      const requestedBy = event.source ?? request.signer;
+      // The verified signer, whatever the body claims: a caller cannot record itself as another.
+      const requestedBy = request.signer;
+      const from = event.source && event.source !== requestedBy ? `${requestedBy} (${event.source})` : requestedBy;
       const run = await startOrReschedule(temporal, okta, taskQueue, {
         user: event.user,
-        reason: event.reason ?? `Termination event ${event.eventId} from ${requestedBy}`,
+        reason: event.reason ?? `Termination event ${event.eventId} from ${from}`,
         source: 'hr',
         requestedBy,
         correlationId: event.eventId,
@@ -249,43 +287,48 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     },
   );
 
-  const steeringRoute = { preValidation: [signed(true), parseJson] };
   const user = (request: FastifyRequest<{ Params: UserParams }>) => resolveUserId(okta, request.params.user);
+  const hrRunsOnly = { movable: HMAC_MOVABLE_SOURCES };
 
   app.post<{ Params: UserParams; Body: { reason?: string } }>(
     '/v1/offboardings/:user/cancel',
-    { schema: schemas.cancelSchema, ...steeringRoute },
+    signedRoute('cancel', schemas.cancelSchema),
     async (request) =>
       cancelRun(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
   );
   app.post<{ Params: UserParams }>(
     '/v1/offboardings/:user/rehire',
-    { schema: schemas.rehireSchema, ...steeringRoute },
+    signedRoute('rehire', schemas.rehireSchema),
     async (request) => rehire(temporal, taskQueue, await user(request), request.signer),
   );
   app.post<{ Params: UserParams; Body: { reason?: string } }>(
     '/v1/offboardings/:user/wipe-now',
-    { schema: schemas.wipeNowSchema, ...steeringRoute },
+    signedRoute('wipe-now', schemas.wipeNowSchema),
     async (request) =>
       wipeDevicesNow(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
   );
   app.post<{ Params: UserParams; Body: { reason?: string } }>(
     '/v1/offboardings/:user/expedite',
-    { schema: schemas.expediteSchema, ...steeringRoute },
+    signedRoute('expedite', schemas.expediteSchema),
     async (request) =>
-      expediteRun(temporal, await user(request), { requestedBy: request.signer, reason: request.body.reason }),
+      expediteRun(
+        temporal,
+        await user(request),
+        { requestedBy: request.signer, reason: request.body.reason },
+        hrRunsOnly,
+      ),
   );
   app.post<{ Params: UserParams; Body: { effectiveAt: string } }>(
     '/v1/offboardings/:user/reschedule',
-    { schema: schemas.rescheduleSchema, ...steeringRoute },
+    signedRoute('reschedule', schemas.rescheduleSchema),
     async (request) => {
       const effectiveAt = parseEffectiveAt(request.body.effectiveAt, config.timeZone);
-      return rescheduleRun(temporal, await user(request), { effectiveAt, requestedBy: request.signer });
+      return rescheduleRun(temporal, await user(request), { effectiveAt, requestedBy: request.signer }, hrRunsOnly);
     },
   );
   app.get<{ Params: UserParams }>(
     '/v1/offboardings/:user',
-    { schema: schemas.statusSchema, preValidation: [signed(true)] },
+    signedRoute('read', schemas.statusSchema),
     async (request) => runStatus(temporal, await user(request)),
   );
 
@@ -303,17 +346,21 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     async (request, reply) => {
       // Okta waits 3 s at most: runs start in the background. Duplicated deliveries and events
       // already handled by the System Log poller are absorbed by `startOnce` (same event, same run).
+      let groupId: Promise<string | undefined> | undefined;
       for (const event of request.body.data.events) {
-        const userId = offboardingGroupAdd(event);
-        if (!userId) continue;
-        const start = startOnce(temporal, taskQueue, {
-          userId,
-          reason: `Added to the Okta group ${config.offboardingGroup}`,
-          source: 'okta-group',
-          requestedBy: 'okta-event-hook',
-          correlationId: event.uuid,
-        })
-          .then(() => undefined)
+        if (event.eventType !== HOOK_EVENT) continue;
+        const start = (async () => {
+          groupId ??= offboardingGroupId(request.log);
+          const id = await groupId;
+          const userId = id ? offboardingGroupAdd(event, id) : undefined;
+          if (!userId) return;
+          await startOnce(temporal, taskQueue, {
+            userId,
+            reason: `Added to the Okta group ${id}`,
+            ...EVENT_HOOK_CALLER,
+            correlationId: event.uuid,
+          });
+        })()
           .catch((error: unknown) =>
             request.log.warn(
               { err: error, uuid: event.uuid },
@@ -327,14 +374,10 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
     },
   );
 
-  /** The user added, when the event adds someone to the offboarding group (by id or name). */
-  function offboardingGroupAdd(event: HookEvent): string | undefined {
-    const group = config.offboardingGroup;
-    if (!group || event.eventType !== HOOK_EVENT) return undefined;
+  /** The user added, when the event adds someone to the offboarding group (by its id, never its display name). */
+  function offboardingGroupAdd(event: HookEvent, groupId: string): string | undefined {
     const targets = event.target ?? [];
-    const inGroup = targets.some(
-      (target) => target.type === 'UserGroup' && (target.id === group || target.displayName === group),
-    );
+    const inGroup = targets.some((target) => target.type === 'UserGroup' && target.id === groupId);
     return inGroup ? targets.find((target) => target.type === 'User')?.id : undefined;
   }
 

@@ -14,7 +14,7 @@ let intake: FastifyInstance;
 let hookUrl: string;
 
 beforeAll(async () => {
-  harness = await OffboardingHarness.start();
+  harness = await OffboardingHarness.start({ policy: { offboardingGroup: 'Offboarding' } });
   intake = await testIntake(harness);
   await intake.listen({ port: 0, host: '127.0.0.1' });
   hookUrl = `http://127.0.0.1:${(intake.server.address() as AddressInfo).port}/okta/event-hook`;
@@ -107,6 +107,38 @@ describe('the Okta event hook', () => {
     expect(answers.map((answer) => answer.statusCode)).toEqual([204, 204]);
     expect(await waitForRuns(harness.client, byUser(bob))).toHaveLength(1);
     expect(await runsAfterSettling(harness.client, byUser(bob))).toHaveLength(1);
+  });
+
+  it('starts nothing for a group that only shares the offboarding group’s display name', async () => {
+    // Configured by name (the compose default): the intake matches the id that name has in Okta.
+    const bob = await harness.userId('bob@example.com');
+    const alice = await harness.userId('alice@example.com');
+    const deliver = (userId: string, groupId: string, uuid: string) =>
+      intake.inject({
+        method: 'POST',
+        url: '/okta/event-hook',
+        headers: { authorization: HOOK_SECRET },
+        payload: {
+          data: {
+            events: [
+              {
+                uuid,
+                eventType: 'group.user_membership.add',
+                target: [
+                  { id: userId, type: 'User' },
+                  { id: groupId, type: 'UserGroup', displayName: 'Offboarding' },
+                ],
+              },
+            ],
+          },
+        },
+      });
+    // A group mastered in a directory, named Offboarding too.
+    expect((await deliver(bob, '00gDirectoryOffboard1', 'cc11bb22-cc33-dd44-ee55-ff6677889900')).statusCode).toBe(204);
+    const real = await groupId('Offboarding');
+    expect((await deliver(alice, real, 'dd11bb22-cc33-dd44-ee55-ff6677889900')).statusCode).toBe(204);
+    expect(await waitForRuns(harness.client, byUser(alice))).toHaveLength(1);
+    expect(await runsAfterSettling(harness.client, byUser(bob))).toEqual([]);
   });
 
   it('refuses deliveries and verifications without the shared secret, starting nothing', async () => {

@@ -1,8 +1,10 @@
 // The HTTP intake against the real dev server and the Okta emulator: the signed HR webhook, the
-// steering routes, health, and every bad input answered with a 4xx JSON error and no run started.
+// steering routes (signed by an HR system holding every scope; the scopes themselves are
+// intake-scopes.test.ts's), health, and every bad input answered with a 4xx JSON error and no run started.
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { INTAKE_SCOPES } from '../../client/intake/scopes';
 import { startOnce } from '../../runs/offboardings';
 import { cancelSignal, statusQuery, type OffboardingReport } from '../../workflows/definitions';
 import { OffboardingHarness } from '../support/offboarding';
@@ -11,6 +13,7 @@ import {
   byEvent,
   byUser,
   call,
+  HR_SECRET,
   listRuns,
   OLD_HR_SECRET,
   runsAfterSettling,
@@ -28,7 +31,14 @@ const eventId = () => `evt-${Math.random().toString(36).slice(2, 10)}`;
 
 beforeAll(async () => {
   harness = await OffboardingHarness.start();
-  intake = await testIntake(harness);
+  // workday during a rotation (two secrets, one name), with every scope.
+  intake = await testIntake(harness, {
+    hmacSecrets: [
+      { name: 'workday', secret: HR_SECRET },
+      { name: 'workday', secret: OLD_HR_SECRET },
+    ],
+    hmacScopes: { workday: INTAKE_SCOPES },
+  });
 });
 afterAll(async () => {
   await intake?.close();
@@ -63,17 +73,23 @@ describe('POST /v1/offboardings (HR webhook)', () => {
     expect((await status(alice)).phase).toBe('scheduled');
   });
 
-  it('accepts a signature made with the second secret of a rotation, and keeps the HR system name as requestedBy', async () => {
+  it('accepts a signature made with the second secret of a rotation, recording the secret’s name as requestedBy', async () => {
+    const id = eventId();
     const response = await call(intake, {
       method: 'POST',
       url: '/v1/offboardings',
       secret: OLD_HR_SECRET,
-      body: { user: alice, eventId: eventId(), effectiveAt: inAYear(), source: 'BambooHR' },
+      body: { user: alice, eventId: id, effectiveAt: inAYear(), source: 'BambooHR' },
     });
     expect(response.statusCode).toBe(202);
     await harness.client.workflow.getHandle(`offboard-${alice}`).signal(cancelSignal, { requestedBy: 'vitest' });
     const report: OffboardingReport = await harness.client.workflow.getHandle(`offboard-${alice}`).result();
-    expect(report).toMatchObject({ source: 'hr', requestedBy: 'BambooHR', outcome: 'cancelled' });
+    expect(report).toMatchObject({
+      source: 'hr',
+      requestedBy: 'workday',
+      reason: `Termination event ${id} from workday (BambooHR)`,
+      outcome: 'cancelled',
+    });
   });
 
   it('lands the same event delivered three times and a racing group trigger on one run', async () => {
@@ -464,6 +480,19 @@ describe('the OpenAPI document', () => {
       ].sort(),
     );
     expect(document.paths['/v1/offboardings']!.post!.security).toEqual([{ offboardSignature: [] }]);
+    for (const [path, method, scope] of [
+      ['/v1/offboardings', 'post', 'start'],
+      ['/v1/offboardings/{user}', 'get', 'read'],
+      ...['cancel', 'rehire', 'wipe-now', 'expedite', 'reschedule'].map((action) => [
+        `/v1/offboardings/{user}/${action}`,
+        'post',
+        action,
+      ]),
+    ] as const) {
+      const operation = document.paths[path]![method] as { description?: string; responses: Record<string, unknown> };
+      expect(operation.description, path).toContain(`\`${scope}\``);
+      expect(operation.responses, path).toHaveProperty('403');
+    }
     expect(document.paths['/v1/offboardings']!.post!.requestBody!.content['application/json']!.schema).toMatchObject({
       additionalProperties: false,
       required: ['user', 'eventId'],

@@ -10,7 +10,7 @@ export const HR_SECRET = 'workday-secret-0123456789';
 export const OLD_HR_SECRET = 'workday-old-secret-98765';
 export const HOOK_SECRET = 'okta-hook-shared-secret-42';
 
-/** An intake on the harness's Temporal and emulator, with two HR secrets (a rotation). */
+/** An intake on the harness's Temporal and emulator, with two HR secrets of one name (a rotation). */
 export function testIntake(
   harness: OffboardingHarness,
   overrides: Partial<IntakeDeps['config']> = {},
@@ -20,7 +20,7 @@ export function testIntake(
     config: {
       hmacSecrets: [
         { name: 'workday', secret: HR_SECRET },
-        { name: 'workday-old', secret: OLD_HR_SECRET },
+        { name: 'workday', secret: OLD_HR_SECRET },
       ],
       eventHookSecret: HOOK_SECRET,
       offboardingGroup: 'Offboarding',

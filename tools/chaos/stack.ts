@@ -132,8 +132,13 @@ export function appEnv(options: AppEnvOptions): NodeJS.ProcessEnv {
     // Retries back off to one Okta minute, as the default 1m does against a real org.
     OFFBOARD_RETRY_MAX_INTERVAL: `${Math.max(1, Math.round(60 / options.timeScale))}s`,
     OFFBOARD_POLL_INTERVAL: '10m',
+    // Scenario after scenario of hundreds of starts within the hour: the blast-radius count is off (every run
+    // still asks the gate, which the faults reach too); docs/operations.md says how a planned layoff does the same.
+    OFFBOARD_APPROVAL_THRESHOLD: '0',
     OFFBOARD_LOG_LEVEL: 'INFO',
     OFFBOARD_HMAC_SECRETS: `${HR_SIGNER}=${HR_SECRET}`,
+    // Every action, so the steering fuzz reaches the runs rather than the scope check.
+    OFFBOARD_HMAC_SCOPES: `${HR_SIGNER}=start+cancel+reschedule+expedite+wipe-now+rehire+read`,
     OFFBOARD_INTAKE_HOST: '127.0.0.1',
     OFFBOARD_TIMEZONE: 'UTC',
     ...(options.intakePort ? { OFFBOARD_INTAKE_PORT: String(options.intakePort) } : {}),
