@@ -2,6 +2,7 @@
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { Client as TemporalClient } from '@temporalio/client';
 import type { RunPolicy } from '../workflows/definitions';
+import { createAdmissionActivities } from './admission';
 import { createAppActivities } from './apps';
 import { createDeviceActivities } from './devices';
 import { createFactorActivities } from './factors';
@@ -10,6 +11,7 @@ import type { OffboardingPolicy } from './policy';
 import { createSessionActivities } from './sessions';
 import { createSystemLogActivities } from './system-log';
 import { createTemporalRunActivities } from './temporal-runs';
+import { createTokenActivities } from './tokens';
 import { createUserActivities } from './users';
 
 export function createActivities(okta: Client, policy: OffboardingPolicy, temporal?: TemporalClient) {
@@ -20,11 +22,13 @@ export function createActivities(okta: Client, policy: OffboardingPolicy, tempor
     ...createGroupActivities(okta, policy),
     ...createAppActivities(okta),
     ...createDeviceActivities(okta),
+    ...createTokenActivities(okta),
     ...createTemporalRunActivities(temporal),
+    ...createAdmissionActivities(temporal),
     ...createSystemLogActivities(okta, temporal),
     /** The worker's policy as this run will apply it (recorded in history, so a replay sees the same). */
     async getRunPolicy(): Promise<RunPolicy> {
-      const { protectedUsers: _users, protectedGroups: _groups, ...runPolicy } = policy;
+      const { protectedUsers: _users, protectedGroups: _groups, protectedRoles: _roles, ...runPolicy } = policy;
       return runPolicy;
     },
   };

@@ -6,12 +6,12 @@ import type { OffboardingReport } from '../workflows/definitions';
 
 export function createTemporalRunActivities(temporal: Client | undefined) {
   return {
-    /** The report of the person's last closed offboarding run, if it returned one. */
+    /** The report of the person's last closed offboarding run, if it returned one (a failed run returns none). */
     async getLastOffboarding({
       userId,
     }: {
       userId: string;
-    }): Promise<Pick<OffboardingReport, 'workflowId' | 'snapshot'> | undefined> {
+    }): Promise<Pick<OffboardingReport, 'workflowId' | 'snapshot' | 'steps'> | undefined> {
       if (!temporal) throw ApplicationFailure.nonRetryable('The worker has no Temporal client for rehire lookups');
       const handle = offboardingHandle(temporal, userId);
       try {
@@ -25,7 +25,7 @@ export function createTemporalRunActivities(temporal: Client | undefined) {
         }
         if (description.status.name !== 'COMPLETED') return undefined;
         const report = await handle.result();
-        return { workflowId: report.workflowId, snapshot: report.snapshot };
+        return { workflowId: report.workflowId, snapshot: report.snapshot, steps: report.steps };
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return undefined;
         throw error;

@@ -5,8 +5,8 @@ import type { Client } from '@okta/okta-sdk-nodejs';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { StepOutcome } from '../workflows/definitions';
-import { callOkta, isNotFound, isOktaError, toTemporalFailure } from '../okta/errors';
-import { protectedUserReason, type OffboardingPolicy } from './policy';
+import { callOkta, isNotFound, isOktaError, readAll, toTemporalFailure } from '../okta/errors';
+import { protectedRoleReason, protectedUserReason, type OffboardingPolicy } from './policy';
 
 export interface UserState {
   id: string;
@@ -111,6 +111,21 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
     },
 
     /**
+     * checking: the user's admin role assignments (`listAssignedRolesForUser`, scope okta.roles.read), so that an
+     * administrator is refused by role, whether the role was assigned to the user or through a group, not only
+     * by membership of an admins group. Okta hides a deactivated user's sub-resources (404): none to hold then.
+     */
+    async listAdminRoles({ userId }: { userId: string }): Promise<{ roles: string[]; protectedBy?: string }> {
+      const roles = await callOkta(
+        'listAdminRoles',
+        async () => readAll(await okta.roleAssignmentApi.listAssignedRolesForUser({ userId })),
+        (error) => (isNotFound(error) ? [] : undefined),
+      );
+      const assigned = roles.map((role) => ({ type: String(role.type), assignmentType: role.assignmentType }));
+      return { roles: assigned.map((role) => role.type), protectedBy: protectedRoleReason(policy, assigned) };
+    },
+
+    /**
      * verifying: the status now, or undefined when the user no longer exists. A deactivation still in
      * progress is not DEPROVISIONED yet: it reads `<status> (deactivating)`.
      */
@@ -186,20 +201,32 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
     },
 
     /**
-     * rehire: SUSPENDED -> ACTIVE by unsuspend; DEPROVISIONED -> ACTIVE or PROVISIONED by activate with
-     * `sendEmail=true`, so Okta mails the person and no activation token comes back into history.
+     * rehire: back to `toStatus`, the status the snapshot recorded before the run (ACTIVE when absent: runs that
+     * started before it). SUSPENDED -> ACTIVE by unsuspend; DEPROVISIONED by activate, which Okta finishes
+     * asynchronously, to ACTIVE (a password) or PROVISIONED (none). Okta mails the person (`sendEmail=true`, so no
+     * activation token comes back into history) unless they were SUSPENDED or STAGED before: then nobody is
+     * mailed, and the token Okta returns is dropped here. SUSPENDED before: the workflow suspends again once the
+     * activation is done (Okta has no way from DEPROVISIONED to SUSPENDED). STAGED before: Okta has no way back
+     * to STAGED either; PROVISIONED without a mail is the nearest. DEPROVISIONED before: nothing to do.
      */
-    async restoreUser({ userId }: { userId: string }): Promise<LifecycleResult> {
+    async restoreUser({ userId, toStatus }: { userId: string; toStatus?: string }): Promise<LifecycleResult> {
       const from = await currentStatus(userId);
+      if (toStatus === 'DEPROVISIONED')
+        return { outcome: 'not-needed', from, to: from, reason: 'user was DEPROVISIONED before the run' };
       switch (from) {
         case 'SUSPENDED':
+          if (toStatus === 'SUSPENDED')
+            return { outcome: 'not-needed', from, to: from, reason: 'user was SUSPENDED before the run: stays so' };
           return transition('unsuspendUser', userId, from, () => okta.userApi.unsuspendUser({ userId }), 'ACTIVE');
         case 'DEPROVISIONED': {
+          const sendEmail = toStatus !== 'SUSPENDED' && toStatus !== 'STAGED';
           const result = await transition(
             'activateUser',
             userId,
             from,
-            () => okta.userApi.activateUser({ userId, sendEmail: true }),
+            async () => {
+              await okta.userApi.activateUser({ userId, sendEmail });
+            },
             'ACTIVE',
           );
           const now = await readUser(userId);
@@ -207,6 +234,7 @@ export function createUserActivities(okta: Client, policy: OffboardingPolicy) {
             ...result,
             to: now?.transitioningToStatus ?? now?.status ?? result.to,
             transitioning: now?.transitioningToStatus !== undefined,
+            ...(sendEmail ? {} : { reason: 'activated without mailing the person' }),
           };
         }
         case DEACTIVATING:

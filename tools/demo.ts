@@ -225,6 +225,9 @@ async function startStack(
         OFFBOARD_OKTA_GROUP: OFFBOARDING_GROUP,
         OFFBOARD_OKTA_RATE_LIMITS: rateLimits,
         OFFBOARD_POLL_INTERVAL: '30s',
+        // A layoff is planned: its blast-radius count is off (docs/operations.md), and the demo can run it again
+        // within the hour; the everyday demo keeps the default threshold.
+        ...(options.layoff ? { OFFBOARD_APPROVAL_THRESHOLD: '0' } : {}),
       }),
       ready: { line: /Offboarding worker started/, timeoutMs: 180_000 },
     }),
@@ -240,6 +243,8 @@ async function startStack(
               OFFBOARD_INTAKE_PORT: String(options.intakePort),
               OFFBOARD_INTAKE_HOST: '127.0.0.1',
               OFFBOARD_HMAC_SECRETS: HMAC_SECRET,
+              // The emulator has one token; a real org gives the intake its own read-only service app.
+              OKTA_INTAKE_API_TOKEN: OKTA_TOKEN,
               OKTA_EVENT_HOOK_SECRET: EVENT_HOOK_SECRET,
               OFFBOARD_OKTA_GROUP: OFFBOARDING_GROUP,
             }),

@@ -31,11 +31,12 @@ export const WORKFORCE_LIMITS: Record<OktaLimit, number> = {
   devices: 100,
   'device-users': 100,
   logs: 120,
+  default: 1200,
   cumulative: 7000,
 };
 
 /**
- * 31 slots per worker: two workers stay below Okta's default concurrency limit of 75. `users` carries the lock-out
+ * 32 slots per worker: two workers stay below Okta's default concurrency limit of 75. `users` carries the lock-out
  * and most reads of every later step, so it has the most.
  */
 export const DEFAULT_CONCURRENCY: Record<OktaBucket, number> = {
@@ -47,6 +48,7 @@ export const DEFAULT_CONCURRENCY: Record<OktaBucket, number> = {
   devices: 2,
   'device-users': 2,
   logs: 1,
+  default: 1,
 };
 
 export const DEFAULT_BUDGET: OktaBudget = { perMinute: WORKFORCE_LIMITS, share: 0.9, concurrency: DEFAULT_CONCURRENCY };
@@ -55,7 +57,7 @@ export const DEFAULT_BUDGET: OktaBudget = { perMinute: WORKFORCE_LIMITS, share: 
  * Calls per minute each bucket's queue may make: `limit × share`, unless the queues together would pass
  * `cumulative × share`. Then the cumulative limit is shared max-min fairly: buckets below an equal share keep
  * their whole limit, and the others split what is left equally. At Okta's Workforce figures the buckets add up
- * to 4,220/min, under the 7,000 cumulative limit, so nothing is cut; an org with raised bucket limits is.
+ * to 5,420/min, under the 7,000 cumulative limit, so nothing is cut; an org with raised bucket limits is.
  */
 export function queueRatesPerMinute(budget: OktaBudget): Record<OktaBucket, number> {
   const rates = {} as Record<OktaBucket, number>;

@@ -31,6 +31,18 @@ const duration = (name: string) =>
     message: `${name} must be a duration such as 72h, 3d, 30m or 0s`,
   });
 
+/**
+ * OFFBOARD_PROTECTED_ROLES: admin role types never offboarded (`SUPER_ADMIN,ORG_ADMIN` when unset; `none` for none).
+ * Okta's standard types (schema `RoleType`); a custom role's assignment lists its type as `CUSTOM`.
+ */
+function protectedRoles(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return DEFAULT_POLICY.protectedRoles;
+  if (value.trim().toLowerCase() === 'none') return [];
+  return list(value).map((role) => role.toUpperCase());
+}
+
+const THRESHOLD_MESSAGE = 'OFFBOARD_APPROVAL_THRESHOLD must be a whole number of starts (0 turns the count off)';
+
 export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const schema = z.object({
     OFFBOARD_DEVICE_WIPE_DELAY: duration('OFFBOARD_DEVICE_WIPE_DELAY').default(DEFAULT_POLICY.deviceWipeDelay),
@@ -44,6 +56,21 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       .default(DEFAULT_POLICY.retryMaximumInterval),
     OFFBOARD_ITEM_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(DEFAULT_POLICY.itemConcurrency),
     OFFBOARD_POLL_INTERVAL: duration('OFFBOARD_POLL_INTERVAL').default('1m'),
+    // An empty value is unset, not 0: turning the guard off takes an explicit 0.
+    OFFBOARD_APPROVAL_THRESHOLD: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z.coerce
+        .number({ message: THRESHOLD_MESSAGE })
+        .int(THRESHOLD_MESSAGE)
+        .min(0, THRESHOLD_MESSAGE)
+        .default(DEFAULT_POLICY.approvalThreshold),
+    ),
+    OFFBOARD_APPROVAL_WINDOW: z
+      .string()
+      .refine((value) => (parseDuration(value) ?? 0) > 0, {
+        message: 'OFFBOARD_APPROVAL_WINDOW must be a duration longer than 0s, such as 1h or 30m',
+      })
+      .default(DEFAULT_POLICY.approvalWindow),
     OFFBOARD_OKTA_RATE_SHARE: z.coerce.number().gt(0).max(1).default(DEFAULT_BUDGET.share),
     OFFBOARD_METRICS_ADDRESS: z.string().optional(),
     OFFBOARD_WORKFLOW_BUNDLE: z.string().optional(),
@@ -60,6 +87,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       ...DEFAULT_POLICY,
       protectedUsers: list(env.OFFBOARD_PROTECTED_USERS),
       protectedGroups: list(env.OFFBOARD_PROTECTED_GROUPS),
+      protectedRoles: protectedRoles(env.OFFBOARD_PROTECTED_ROLES),
       deviceWipeDelay: values.OFFBOARD_DEVICE_WIPE_DELAY,
       deleteAfter: values.OFFBOARD_DELETE_AFTER,
       lockBudget: values.OFFBOARD_LOCK_BUDGET,
@@ -67,6 +95,9 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       retryMaximumInterval: values.OFFBOARD_RETRY_MAX_INTERVAL,
       itemConcurrency: values.OFFBOARD_ITEM_CONCURRENCY,
       offboardingGroup: env.OFFBOARD_OKTA_GROUP || undefined,
+      approvalThreshold: values.OFFBOARD_APPROVAL_THRESHOLD,
+      approvalWindow: values.OFFBOARD_APPROVAL_WINDOW,
+      approvalRequiredGroups: list(env.OFFBOARD_APPROVAL_REQUIRED_GROUPS),
     },
     budget: {
       perMinute: parseBucketTable(env.OFFBOARD_OKTA_RATE_LIMITS, DEFAULT_BUDGET.perMinute),

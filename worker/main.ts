@@ -1,6 +1,7 @@
 // `npm run worker`: the offboarding worker process.
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createOktaClient } from '../okta/client';
+import { resolveGroupId } from '../okta/lookups';
 import { connectClient } from '../runs/temporal';
 import { createLogger } from './logger';
 import { workerConfigFromEnv } from './config';
@@ -18,6 +19,15 @@ async function run(): Promise<void> {
       ...(config.metricsAddress ? { metrics: { prometheus: { bindAddress: config.metricsAddress } } } : {}),
     },
   });
+  const okta = createOktaClient(config.okta);
+  // The offboarding group by id: runs it starts confirm membership by id, and a name is looked up once, here.
+  const group = config.policy.offboardingGroup;
+  if (group) {
+    const groupId = await resolveGroupId(okta, group);
+    if (!groupId) throw new Error(`OFFBOARD_OKTA_GROUP: Okta has no group ${group}`);
+    if (groupId !== group) logger.info('Offboarding group resolved', { name: group, groupId });
+    config.policy.offboardingGroup = groupId;
+  }
   const connection = await NativeConnection.connect(config.temporal.connection);
   const temporal = await connectClient(config.temporal);
   try {
@@ -25,7 +35,7 @@ async function run(): Promise<void> {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      okta: createOktaClient(config.okta),
+      okta,
       policy: config.policy,
       budget: config.budget,
       temporal,

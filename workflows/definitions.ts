@@ -26,6 +26,7 @@ export interface OffboardingRequest {
 
 export const PHASES = [
   'scheduled',
+  'awaiting-approval',
   'checking',
   'locking',
   'snapshot',
@@ -105,6 +106,8 @@ export type SteeringMessage =
   | { name: 'reschedule'; requestedBy?: string; effectiveAt: string }
   | { name: 'expedite'; requestedBy: string; reason?: string }
   | { name: 'retry'; requestedBy: string }
+  | { name: 'approve'; requestedBy: string; reason?: string }
+  | { name: 'reject'; requestedBy: string; reason?: string }
   | { name: 'temporal-cancel'; requestedBy: string };
 export type AppliedMessage = SteeringMessage & { at: string; phase: Phase };
 
@@ -136,6 +139,20 @@ export interface OffboardingReport {
   /** Failure or attention reason when the run did not complete. */
   error?: { step?: string; type: string; message: string };
   notes: string[];
+  /**
+   * JWT access tokens issued before the lock stay valid, to resource servers that validate them locally, until
+   * they expire: the longest lifetime the authorization servers' policies grant, and the latest such expiry.
+   */
+  accessTokens?: AccessTokensLeft;
+}
+
+export interface AccessTokensLeft {
+  longestMinutes: number;
+  /** Ids of the rule that grants it, the org authorization server, or why the policies were not read. */
+  source: string;
+  read: boolean;
+  /** The lock's end plus `longestMinutes`: no token Okta issued before the lock is valid after it. */
+  validUntil: string;
 }
 
 export interface OffboardingStatus {
@@ -163,6 +180,14 @@ export interface RunPolicy {
   itemConcurrency: number;
   /** The trigger group (id or name): never restored on rehire, or the person would leave again. */
   offboardingGroup?: string;
+  /**
+   * The blast-radius guard: more than this many starts within `approvalWindow`, counted org-wide across every
+   * source, hold every further run in `awaiting-approval`; 0 turns the count off (a pause still holds runs).
+   */
+  approvalThreshold: number;
+  approvalWindow: string;
+  /** Group ids or names whose members' runs always wait for an approval, whatever the count. */
+  approvalRequiredGroups: string[];
 }
 
 export interface RehireRequest {
@@ -190,6 +215,64 @@ export const rescheduleUpdate = defineUpdate<{ effectiveAt: string }, [{ effecti
 export const expediteUpdate = defineUpdate<{ phase: Phase }, [{ requestedBy: string; reason?: string }]>('expedite');
 export const retryUpdate = defineUpdate<{ phase: Phase }, [{ requestedBy: string }]>('retry');
 export const statusQuery = defineQuery<OffboardingStatus>('status');
+/** Accepted only in `awaiting-approval`, and only from someone other than the run's `requestedBy` (two-person rule). */
+export const approveUpdate = defineUpdate<{ phase: Phase }, [{ requestedBy: string; reason?: string }]>('approve');
+/** Accepted only in `awaiting-approval`: the run ends `cancelled`, nothing changed in Okta. */
+export const rejectUpdate = defineUpdate<{ phase: Phase }, [{ requestedBy: string; reason?: string }]>('reject');
+
+/**
+ * The blast-radius guard's gate (workflows/admission.ts): one workflow per task queue, started by the first
+ * caller, holding the window of recent starts and the pause. Every starter's runs ask it, so the count is
+ * org-wide and durable, not a process's memory.
+ */
+export const gateWorkflowId = (taskQueue: string): string => `offboarding-gate-${taskQueue}`;
+
+/** A run asking to act: its own policy's threshold and window decide. */
+export interface AdmissionAsk {
+  workflowId: string;
+  runId: string;
+  source: OffboardingSource;
+  threshold: number;
+  window: string;
+}
+
+export interface Admission {
+  admitted: boolean;
+  /** Why it is held, or how many starts the window held when it was admitted. */
+  reason: string;
+  /** Starts within the window, this one included. */
+  startsInWindow: number;
+}
+
+export interface GatePause {
+  requestedBy: string;
+  at: string;
+  reason?: string;
+}
+
+/** What the gate holds: recent starts by source, and the pause. */
+export interface GateView {
+  paused?: GatePause;
+  threshold?: number;
+  window?: string;
+  startsInWindow: number;
+  heldInWindow: number;
+  bySource: Partial<Record<OffboardingSource, number>>;
+}
+
+/** Idempotent per run: asking again answers what the gate answered the first time. */
+export const admitUpdate = defineUpdate<Admission[], [AdmissionAsk[]]>('admit');
+export const pauseUpdate = defineUpdate<GateView, [{ requestedBy: string; reason?: string }]>('pause');
+export const resumeUpdate = defineUpdate<GateView, [{ requestedBy: string }]>('resume');
+export const gateQuery = defineQuery<GateView>('gate');
+
+/** How every caller starts the gate if it is not running yet (update-with-start, USE_EXISTING). */
+export const gateStart = (taskQueue: string) => ({
+  workflowId: gateWorkflowId(taskQueue),
+  taskQueue,
+  workflowIdConflictPolicy: 'USE_EXISTING' as const,
+  staticSummary: `Blast-radius guard of task queue ${taskQueue}: counts starts, holds runs over the threshold or while paused`,
+});
 
 // Search attributes (typed API). Okta ids and event ids only, never emails or names.
 export const OktaUserId = defineSearchAttributeKey('OktaUserId', SearchAttributeType.KEYWORD);
@@ -221,7 +304,7 @@ export const dryRunWorkflowId = (userId: string, nonce: string): string => `offb
  * `/api/v1/users/{id}/...` sub-resource and lifecycle call, one window); `users-id` is `POST|PUT|DELETE
  * /api/v1/users/{id}`; `groups` is `/api/v1/groups` (list, rules, memberships); `apps` is `/api/v1/apps` and
  * `/api/v1/apps/{id}/users...`; `devices` is `/api/v1/devices...`; `device-users` is `GET
- * /api/v1/devices/{id}/users`; `logs` is `/api/v1/logs`. Every activity runs on the task queue of the bucket its
+ * /api/v1/devices/{id}/users`; `logs` is `/api/v1/logs`; `default` is the rest of `/api/v1` (authorization servers). Every activity runs on the task queue of the bucket its
  * Okta call consumes, so the server-enforced `maxTaskQueueActivitiesPerSecond` of that queue keeps all workers
  * together within Okta's limit.
  */
@@ -234,6 +317,7 @@ export const OKTA_BUCKETS = [
   'devices',
   'device-users',
   'logs',
+  'default',
 ] as const;
 export type OktaBucket = (typeof OKTA_BUCKETS)[number];
 

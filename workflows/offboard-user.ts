@@ -4,6 +4,7 @@
 // for `retry` after a failure (needs-attention.ts), real or planned changes (changes.ts), the
 // status and report (report.ts).
 import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import { Approval } from './admission';
 import { PlannedChanges, RealChanges, type Changes } from './changes';
 import {
   statusQuery,
@@ -20,12 +21,17 @@ import { OktaCalls, readRunPolicy } from './okta-calls';
 import { Progress } from './report';
 import { restoreFromSnapshot } from './restore';
 import { forEachLimited, type RunRecord } from './run-record';
+import { confirmTrigger, readForCheck, refuse } from './protection';
 import { readDestroyedByDeactivation, snapshotStep, type DestroyedByDeactivation } from './snapshot';
 import { isStop, Steering } from './steering';
 import { VERIFY_WHERE_OKTA_ANSWERS, verifyRevokedStep, verifyStep } from './verify';
 
 /** Runs that started before it reset factors only when the snapshot listed some (Okta's list is policy-filtered). */
 const ALWAYS_RESET_FACTORS = 'always-reset-factors';
+/** Runs that started before it do not report how long access tokens issued before the lock stay valid. */
+const REPORT_ACCESS_TOKENS = 'report-access-token-lifetime';
+/** Runs that started before it act without asking the blast-radius guard (workflows/admission.ts). */
+const BLAST_RADIUS_GUARD = 'blast-radius-guard';
 
 export async function offboardUser(request: OffboardingRequest): Promise<OffboardingReport> {
   return new Offboarding(request).run();
@@ -45,6 +51,8 @@ class Offboarding {
   private okta!: OktaCalls;
   /** The user's status as this run last knew it: saves a read at deactivation. */
   private knownStatus?: string;
+  /** The status the run found: what a rehire restores when the run stopped before its snapshot. */
+  private statusFound?: string;
   /** The devices this run deleted: verification checks that each is gone. */
   private readonly deletedDeviceIds: string[] = [];
   /** Read in the lock phase when it deactivates the user (lock-out.ts): apps, factors, devices. */
@@ -64,14 +72,20 @@ class Offboarding {
   }
 
   run(): Promise<OffboardingReport> {
+    const approval = new Approval(this.request, this.progress, this.steering);
     this.progress.announce(this.steering.effectiveAt);
     return this.steering.obeyingStops(
       async () => {
         this.policy = await readRunPolicy();
         this.okta = new OktaCalls(this.policy);
         await this.waitForEffectiveDate();
-        const { user, groups } = await this.check();
+        const guarded = patched(BLAST_RADIUS_GUARD);
+        if (guarded) await this.askAdmission(approval);
+        let { user, groups } = await this.check();
+        // After a wait that may have lasted days, the lock works from what Okta says now.
+        if (guarded && (await this.awaitMemberApproval(approval, groups))) ({ user, groups } = await this.check());
         const oauthClientIds = await this.lock(user);
+        const accessTokens = patched(REPORT_ACCESS_TOKENS) ? this.noteAccessTokens(Date.now()) : undefined;
         const snapshot = await this.takeSnapshot(user, groups, oauthClientIds);
         await this.untilDone('revoke-and-deactivate', async () => {
           const appsLeftToGroups = await this.revoke(snapshot);
@@ -79,6 +93,7 @@ class Offboarding {
           await this.deactivate(user);
           await this.verifyAccess();
         });
+        await accessTokens;
         await this.waitForDeviceWipe();
         await this.untilDone('wipe-devices', () => this.wipeDevices(snapshot.devices));
         if (this.request.deleteAfter) {
@@ -101,29 +116,36 @@ class Offboarding {
     await this.changes.wait(`wait until ${new Date(at).toISOString()}`, () => this.steering.untilEffectiveDate());
   }
 
+  /**
+   * 1b. awaiting-approval, before any Okta call: the blast-radius guard counts this start with every other
+   * starter's; past the threshold, or while paused, the run waits here for an operator's `approve`.
+   */
+  private async askAdmission(approval: Approval): Promise<void> {
+    await this.changes.wait('ask the blast-radius guard to admit it (it counts the start)', () =>
+      approval.admit(this.policy),
+    );
+  }
+
+  /** 2b. awaiting-approval again, after the check's reads: members of approval-required groups always wait. */
+  private async awaitMemberApproval(approval: Approval, groups: Group[]): Promise<boolean> {
+    const reason = approval.requirement(groups, this.policy);
+    if (!reason) return false;
+    await this.changes.wait(`wait in awaiting-approval for an approval (${reason})`, () => approval.hold(reason));
+    return true;
+  }
+
   /** 2. checking: reads only what the protection check needs, and refuses before any change. */
   private async check(): Promise<{ user: User; groups: Group[] }> {
     this.progress.setPhase('checking');
     const step = this.record.begin('checkUser', 'checking');
     try {
-      // Both reads at once: every round trip here delays the lock. The user's own error wins (UserNotFound).
-      const [userRead, groupsRead] = await Promise.allSettled([
-        this.okta.call('getUser', 'lock', `Read user ${this.userId}`, { userId: this.userId }),
-        this.okta.call('listUserGroups', 'lock', `Read groups of ${this.userId}`, { userId: this.userId }),
-      ]);
-      if (userRead.status === 'rejected') throw userRead.reason;
-      if (groupsRead.status === 'rejected') throw groupsRead.reason;
-      const { groups, protectedBy } = groupsRead.value;
-      const refusal = userRead.value.protectedBy ?? protectedBy;
-      if (refusal) {
-        throw ApplicationFailure.create({
-          type: 'ProtectedAccount',
-          message: `Refused: ${refusal}. Nothing was changed.`,
-          nonRetryable: true,
-        });
-      }
-      const user = { id: userRead.value.id, status: userRead.value.transitioningToStatus ?? userRead.value.status };
+      const checked = await readForCheck(this.okta, this.userId, 'lock');
+      if (checked.refusal) throw refuse(checked.refusal);
+      const { groups } = checked;
+      if (this.request.source === 'okta-group') await confirmTrigger(this.okta, this.policy, this.userId, groups);
+      const user = { id: checked.user.id, status: checked.user.transitioningToStatus ?? checked.user.status };
       this.knownStatus = user.status;
+      this.statusFound = user.status;
       this.record.add(step, {
         id: user.id,
         kind: 'user',
@@ -261,6 +283,35 @@ class Offboarding {
       this.knownStatus = 'DEPROVISIONED';
     }
     this.record.finish(step, undefined, reason);
+  }
+
+  /**
+   * Beside the snapshot: how long JWT access tokens issued before the lock stay valid to resource servers that
+   * validate them locally (no revocation reaches those). A read that never blocks the runbook: a failure is noted.
+   */
+  private async noteAccessTokens(lockedAt: number): Promise<void> {
+    const step = this.record.begin('readAccessTokenLifetime', 'snapshot');
+    try {
+      const lifetime = await this.okta.call(
+        'readAccessTokenLifetime',
+        'revoke',
+        'Read the longest access-token lifetime of the authorization servers',
+        undefined,
+      );
+      const validUntil = new Date(lockedAt + lifetime.longestMinutes * 60_000).toISOString();
+      this.progress.accessTokens = { ...lifetime, validUntil };
+      const said = `up to ${lifetime.longestMinutes} min after the lock, until ${validUntil} (${lifetime.source})`;
+      this.progress.notes.push(
+        `JWT access tokens issued before the lock stay valid to apps that validate them locally ${said}.`,
+      );
+      this.record.finish(step, lifetime.read ? 'done' : 'skipped', said);
+    } catch (error) {
+      const { message } = describeFailure(error);
+      this.progress.notes.push(
+        `The access-token lifetime could not be read (${message}): up to one day, Okta's maximum.`,
+      );
+      this.record.finish(step, 'failed', message);
+    }
   }
 
   /** 4. snapshot: the audit "before" and the source for rehire. */
@@ -453,7 +504,14 @@ class Offboarding {
     if (this.steering.stop?.name === 'rehire') {
       if (this.changes.sentAny) {
         this.progress.setPhase('rehired');
-        const rehire = { userId: this.userId, snapshot, policy: this.policy, notes };
+        const rehire = {
+          userId: this.userId,
+          snapshot,
+          policy: this.policy,
+          notes,
+          steps: this.record.steps,
+          statusBefore: this.statusFound,
+        };
         await this.untilDone('restore', () => restoreFromSnapshot(this.okta, this.record, rehire), {
           stoppable: false,
         });

@@ -39,6 +39,7 @@ export const BUCKET_OF: Record<ActivityName, OktaBucket | 'worker'> = {
   getUser: 'users-get',
   readUserStatus: 'users-get',
   listUserGroups: 'users',
+  listAdminRoles: 'users',
   listOAuthClients: 'users',
   listAppLinks: 'users',
   listFactors: 'users',
@@ -65,7 +66,9 @@ export const BUCKET_OF: Record<ActivityName, OktaBucket | 'worker'> = {
   deactivateDevice: 'devices',
   deleteDevice: 'devices',
   readOffboardingGroupAdds: 'logs',
+  readAccessTokenLifetime: 'default',
   startOffboardingForEvent: 'worker',
+  askAdmission: 'worker',
 };
 
 export type Urgency = keyof typeof PRIORITY;
@@ -77,6 +80,9 @@ const NON_RETRYABLE = [
   'OffboardingGroupNotFound',
   'OktaUnauthorized',
   'OktaRequestRejected',
+  'OktaForbidden',
+  'OktaAppHeldByGroup',
+  'OktaGroupNameAmbiguous',
 ];
 
 /**

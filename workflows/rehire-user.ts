@@ -1,8 +1,11 @@
-// Rehire after the offboarding run closed: restore from the snapshot in that run's report.
-import { workflowInfo } from '@temporalio/workflow';
+// Rehire after the offboarding run closed: restore from the snapshot in that run's report, what the run removed
+// and nothing else. No snapshot (the run failed, or was cancelled before it): nothing changes. A protected
+// account (user, group or admin role) is refused as an offboarding is.
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { RehireReport, RehireRequest } from './definitions';
 import { OktaCalls, readRunPolicy } from './okta-calls';
-import { restoreFromSnapshot } from './restore';
+import { readForCheck, refuse } from './protection';
+import { RESTORES_WHAT_WAS_REMOVED, restoreFromSnapshot } from './restore';
 import { RunRecord } from './run-record';
 
 export async function rehireUser({ userId, requestedBy }: RehireRequest): Promise<RehireReport> {
@@ -14,8 +17,22 @@ export async function rehireUser({ userId, requestedBy }: RehireRequest): Promis
   });
   const record = new RunRecord(`Rehire ${userId} (requested by ${requestedBy})`, () => 'rehired');
   const notes: string[] = [];
-  if (!last) notes.push('No closed offboarding run with a report was found: only the user status is restored.');
-  await restoreFromSnapshot(okta, record, { userId, snapshot: last?.snapshot, policy, notes });
+  if (patched(RESTORES_WHAT_WAS_REMOVED)) {
+    if (!last?.snapshot) {
+      notes.push(
+        last
+          ? `${last.workflowId} ended before its snapshot, so it changed nothing a rehire could restore: nothing was changed.`
+          : 'No completed offboarding run was found (it failed, was refused, or never ran): nothing was changed.',
+      );
+    } else {
+      const { refusal } = await readForCheck(okta, userId, 'revoke');
+      if (refusal) throw refuse(refusal);
+      await restoreFromSnapshot(okta, record, { userId, snapshot: last.snapshot, policy, notes, steps: last.steps });
+    }
+  } else {
+    if (!last) notes.push('No closed offboarding run with a report was found: only the user status is restored.');
+    await restoreFromSnapshot(okta, record, { userId, snapshot: last?.snapshot, policy, notes, steps: [] });
+  }
   return {
     workflowId: workflowInfo().workflowId,
     userId,

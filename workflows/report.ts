@@ -7,6 +7,7 @@ import {
   OffboardingPhase,
   OffboardingSource,
   OktaUserId,
+  type AccessTokensLeft,
   type OffboardingReport,
   type OffboardingRequest,
   type OffboardingSnapshot,
@@ -26,6 +27,7 @@ export class Progress {
   readonly notes: string[] = [];
   snapshot?: OffboardingSnapshot;
   residue: Residue[] = [];
+  accessTokens?: AccessTokensLeft;
   deviceWipeAt?: string;
   nextTimer?: OffboardingStatus['nextTimer'];
   attention?: OffboardingStatus['attention'];
@@ -104,6 +106,7 @@ export class Progress {
       plan,
       error,
       notes: this.notes,
+      accessTokens: this.accessTokens,
     };
   }
 }

@@ -7,7 +7,13 @@ import type { Client } from '@temporalio/client';
 import { Command, CommanderError, Option } from 'commander';
 import { ZodError } from 'zod';
 import { createOktaClient } from '../../okta/client';
-import { parseDuration, PHASES, type OffboardingReport, type OffboardingRequest } from '../../workflows/definitions';
+import {
+  parseDuration,
+  PHASES,
+  type OffboardingReport,
+  type OffboardingRequest,
+  type OffboardingSource,
+} from '../../workflows/definitions';
 import { cliConfigFromEnv, type CliConfig } from '../config';
 import { InvalidDateError, parseEffectiveAt } from '../effective-date';
 import { startOnce } from '../../runs/offboardings';
@@ -29,6 +35,18 @@ import {
   type RunView,
 } from '../../runs/steering';
 import { runUrl } from '../../runs/temporal';
+import {
+  applyBulk,
+  bulkQuery,
+  bulkTargets,
+  confirmOnTerminal,
+  decide,
+  sinceTime,
+  switchGate,
+  type BulkAction,
+  type BulkFilter,
+  type BulkTarget,
+} from './bulk';
 
 /** Exit codes, for scripts. */
 export const EXIT = {
@@ -58,6 +76,8 @@ export interface CliIo {
   err: (text: string) => void;
   /** Colour in tables; `wantsColor` decides it for a real stdout. Off when unset. */
   color?: boolean;
+  /** Where a bulk action's confirmation is read, on a terminal only; process.stdin when unset. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 /**
@@ -159,6 +179,56 @@ function viewLines(view: RunView, render: RenderOptions): string[] {
   return view.report ? [renderReport(view.report, render)] : [outcomeLine(view)];
 }
 
+/** The options of a bulk action (approve, cancel, rehire without a user). */
+interface BulkOptions {
+  since?: string;
+  source?: OffboardingSource;
+  eventPrefix?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+}
+
+const SOURCES: OffboardingSource[] = ['hr', 'okta-group', 'cli', 'api'];
+
+function withBulkOptions(command: Command): Command {
+  return command
+    .option('--since <when>', 'bulk: runs started within this duration (1h) or after this ISO-8601 time')
+    .addOption(new Option('--source <source>', 'bulk: only runs from this starter').choices(SOURCES))
+    .option('--event-prefix <prefix>', 'bulk: only runs whose event id (OffboardingEventId) starts with this')
+    .option('--dry-run', 'bulk: list the runs it would touch, send nothing')
+    .option('--yes', 'bulk: go ahead without asking (needed without a terminal)');
+}
+
+/** A user, or the bulk filters, never both; the bulk form needs --since to bound what it touches. */
+function bulkRequested(user: string | undefined, options: BulkOptions): boolean {
+  const bulkFlags = [options.since, options.source, options.eventPrefix, options.dryRun, options.yes];
+  if (user !== undefined) {
+    if (bulkFlags.some((flag) => flag !== undefined))
+      throw new CliFailure(EXIT.usage, 'give a user, or the bulk options (--since ...), not both');
+    return false;
+  }
+  if (options.since === undefined)
+    throw new CliFailure(
+      EXIT.usage,
+      'give a user, or --since (with --source, --event-prefix) for every run that matches',
+    );
+  return true;
+}
+
+function targetsTable(targets: BulkTarget[], render: RenderOptions): string {
+  const table = newTable(['workflow', 'source', 'phase', 'status', 'started', 'event'], render);
+  for (const target of targets)
+    table.push([
+      target.workflowId,
+      target.source ?? '',
+      target.phase ?? '',
+      target.status,
+      target.startTime,
+      target.eventId ?? '',
+    ]);
+  return [table.toString(), `${targets.length} run(s).`].join('\n');
+}
+
 export function buildProgram(io: CliIo, session: Session): Command {
   const program = new Command('offboard')
     .description('Start, follow and steer Okta offboarding runs on Temporal')
@@ -167,6 +237,59 @@ export function buildProgram(io: CliIo, session: Session): Command {
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
   const withUser = async (user: string) => resolveUserId(session.okta, user);
+
+  /** Lists the runs an action would touch, asks (on a terminal) unless --yes, then sends each its message. */
+  const bulk = async (action: BulkAction, options: BulkOptions, reason?: string): Promise<void> => {
+    const since = sinceTime(options.since ?? '');
+    if (!since)
+      throw new CliFailure(
+        EXIT.usage,
+        `--since must be a duration such as 1h or an ISO-8601 time; got ${JSON.stringify(options.since)}`,
+      );
+    const filter: BulkFilter = {
+      taskQueue: session.config.temporal.taskQueue,
+      since,
+      ...(options.source ? { source: options.source } : {}),
+      ...(options.eventPrefix ? { eventPrefix: options.eventPrefix } : {}),
+    };
+    const targets = await steering(() => bulkTargets(session.temporal, action, filter));
+    const query = bulkQuery(action, filter);
+    const verb = `${action.charAt(0).toUpperCase()}${action.slice(1)}`;
+    if (!session.json()) {
+      io.out(targets.length ? targetsTable(targets, session.render) : `No run matches: ${query}`);
+    }
+    if (targets.length === 0 || options.dryRun) {
+      if (session.json()) io.out(JSON.stringify({ action, query, dryRun: Boolean(options.dryRun), targets }, null, 2));
+      else if (targets.length) io.out(`Dry run: ${action} would go to these ${targets.length} run(s); nothing sent.`);
+      return;
+    }
+    if (!options.yes) {
+      const stdin = io.stdin ?? process.stdin;
+      if (!stdin.isTTY)
+        throw new CliFailure(
+          EXIT.usage,
+          `${action} would go to ${targets.length} run(s): without a terminal to confirm on, pass --yes (or --dry-run to list them)`,
+        );
+      if (!(await confirmOnTerminal(stdin, io.err, `${verb} these ${targets.length} run(s)?`))) {
+        io.err('Nothing was sent.');
+        return;
+      }
+    }
+    const input = { requestedBy: session.requestedBy, ...(reason ? { reason } : {}) };
+    const results = await applyBulk(session.temporal, session.config.temporal.taskQueue, action, targets, input);
+    const refused = results.filter((result) => result.outcome === 'refused');
+    if (session.json()) io.out(JSON.stringify({ action, query, dryRun: false, results }, null, 2));
+    else {
+      const table = newTable(['workflow', 'outcome', 'detail'], session.render);
+      for (const result of results) table.push([result.workflowId, result.outcome, result.detail ?? '']);
+      io.out(
+        [table.toString(), `${verb}: sent to ${results.length - refused.length}, refused by ${refused.length}.`].join(
+          '\n',
+        ),
+      );
+    }
+    if (refused.length > 0) throw new CliFailure(EXIT.notAccepted, `${refused.length} run(s) refused ${action}`);
+  };
 
   program
     .command('start <user>')
@@ -243,28 +366,100 @@ export function buildProgram(io: CliIo, session: Session): Command {
       session.print({ ...view }, viewLines(view, session.render));
     });
 
+  withBulkOptions(
+    program
+      .command('cancel [user]')
+      .description('stop the open run at its next safe point; with --since, every open run that matches')
+      .option('--reason <text>'),
+  ).action(async (user: string | undefined, options: BulkOptions & { reason?: string }) => {
+    if (bulkRequested(user, options)) return bulk('cancel', options, options.reason);
+    const run = await steering(async () =>
+      cancelRun(session.temporal, await withUser(user ?? ''), {
+        requestedBy: session.requestedBy,
+        reason: options.reason,
+      }),
+    );
+    session.print({ ...run, sent: 'cancel' }, [`Sent cancel to ${run.workflowId}`]);
+  });
+
+  withBulkOptions(
+    program
+      .command('rehire [user]')
+      .description(
+        'stop the open run and restore access, or restore after the run has closed; with --since, every run that matches',
+      ),
+  ).action(async (user: string | undefined, options: BulkOptions) => {
+    if (bulkRequested(user, options)) return bulk('rehire', options);
+    const run = await steering(async () =>
+      rehire(session.temporal, session.config.temporal.taskQueue, await withUser(user ?? ''), session.requestedBy),
+    );
+    session.print({ ...run }, [
+      run.via === 'signal'
+        ? `Sent rehire to ${run.workflowId}`
+        : `Started ${run.workflowId} (the offboarding run had closed)`,
+    ]);
+  });
+
+  withBulkOptions(
+    program
+      .command('approve [user]')
+      .description(
+        'release a run waiting in awaiting-approval (an operator other than the one who started it); with --since, every such run that matches',
+      )
+      .option('--reason <text>'),
+  ).action(async (user: string | undefined, options: BulkOptions & { reason?: string }) => {
+    if (bulkRequested(user, options)) return bulk('approve', options, options.reason);
+    const run = await steering(async () =>
+      decide(session.temporal, await withUser(user ?? ''), 'approve', {
+        requestedBy: session.requestedBy,
+        reason: options.reason,
+      }),
+    );
+    session.print({ ...run }, [`Approved ${run.workflowId}: it goes on`]);
+  });
+
   program
-    .command('cancel <user>')
-    .description('stop the open run at its next safe point')
+    .command('reject <user>')
+    .description('end a run waiting in awaiting-approval: it ends cancelled, nothing changed in Okta')
     .option('--reason <text>')
     .action(async (user: string, options: { reason?: string }) => {
       const run = await steering(async () =>
-        cancelRun(session.temporal, await withUser(user), { requestedBy: session.requestedBy, reason: options.reason }),
+        decide(session.temporal, await withUser(user), 'reject', {
+          requestedBy: session.requestedBy,
+          reason: options.reason,
+        }),
       );
-      session.print({ ...run, sent: 'cancel' }, [`Sent cancel to ${run.workflowId}`]);
+      session.print({ ...run }, [`Rejected ${run.workflowId}: it ends cancelled, nothing changed in Okta`]);
     });
 
   program
-    .command('rehire <user>')
-    .description('stop the open run and restore access, or restore after the run has closed')
-    .action(async (user: string) => {
-      const run = await steering(async () =>
-        rehire(session.temporal, session.config.temporal.taskQueue, await withUser(user), session.requestedBy),
-      );
-      session.print({ ...run }, [
-        run.via === 'signal'
-          ? `Sent rehire to ${run.workflowId}`
-          : `Started ${run.workflowId} (the offboarding run had closed)`,
+    .command('pause')
+    .description('hold every new run in awaiting-approval, whatever the count, until `resume`')
+    .option('--reason <text>')
+    .action(async (options: { reason?: string }) => {
+      const { taskQueue } = session.config.temporal;
+      const result = await switchGate(session.temporal, taskQueue, 'pause', {
+        requestedBy: session.requestedBy,
+        reason: options.reason,
+      });
+      const by = result.gate.paused;
+      session.print({ ...result }, [
+        `Paused the blast-radius guard of ${taskQueue}${by ? ` (by ${by.requestedBy} at ${by.at})` : ''}: every new run waits in awaiting-approval until \`offboard resume\`.`,
+        `${result.awaitingApproval} run(s) awaiting approval now.`,
+      ]);
+    });
+
+  program
+    .command('resume')
+    .description('stop holding new runs (the threshold still applies); runs already held wait for `approve`')
+    .action(async () => {
+      const { taskQueue } = session.config.temporal;
+      const result = await switchGate(session.temporal, taskQueue, 'resume', { requestedBy: session.requestedBy });
+      session.print({ ...result }, [
+        `Resumed the blast-radius guard of ${taskQueue}: new runs are admitted up to the threshold again.`,
+        result.awaitingApproval > 0
+          ? `${result.awaitingApproval} run(s) held meanwhile still await approval: \`offboard approve --since <t>\` lists and releases them.`
+          : 'No run awaits approval.',
       ]);
     });
 

@@ -8,7 +8,13 @@ import {
   cancelSignal,
   DeviceWipeAt,
   dryRunWorkflowId,
+  admitUpdate,
+  approveUpdate,
   expediteUpdate,
+  gateQuery,
+  pauseUpdate,
+  rejectUpdate,
+  resumeUpdate,
   OffboardingEffectiveAt,
   OffboardingEventId,
   OffboardingPhase,
@@ -25,8 +31,13 @@ import {
 } from '../../workflows/definitions';
 
 describe('the wire contract of an offboarding run', () => {
-  it('registers the workflow types offboardUser, rehireUser and pollOffboardingGroup', () => {
-    expect(Object.keys(workflows).sort()).toEqual(['offboardUser', 'pollOffboardingGroup', 'rehireUser']);
+  it('registers the workflow types offboardUser, rehireUser, pollOffboardingGroup and offboardingGate', () => {
+    expect(Object.keys(workflows).sort()).toEqual([
+      'offboardUser',
+      'offboardingGate',
+      'pollOffboardingGroup',
+      'rehireUser',
+    ]);
   });
 
   it('takes the signals cancel, rehire and wipeDevicesNow', () => {
@@ -37,12 +48,23 @@ describe('the wire contract of an offboarding run', () => {
     ]);
   });
 
-  it('takes the updates reschedule, expedite and retry, and answers the query status', () => {
-    expect([rescheduleUpdate, expediteUpdate, retryUpdate, statusQuery]).toEqual([
+  it('takes the updates reschedule, expedite, retry, approve and reject, and answers the query status', () => {
+    expect([rescheduleUpdate, expediteUpdate, retryUpdate, approveUpdate, rejectUpdate, statusQuery]).toEqual([
       { type: 'update', name: 'reschedule' },
       { type: 'update', name: 'expedite' },
       { type: 'update', name: 'retry' },
+      { type: 'update', name: 'approve' },
+      { type: 'update', name: 'reject' },
       { type: 'query', name: 'status' },
+    ]);
+  });
+
+  it('has a blast-radius gate that takes the updates admit, pause and resume, and answers the query gate', () => {
+    expect([admitUpdate, pauseUpdate, resumeUpdate, gateQuery]).toEqual([
+      { type: 'update', name: 'admit' },
+      { type: 'update', name: 'pause' },
+      { type: 'update', name: 'resume' },
+      { type: 'query', name: 'gate' },
     ]);
   });
 

@@ -21,7 +21,20 @@ const currentBundle = () => (currentCode ??= bundleWorkflowCode({ workflowsPath:
 
 describe('stored histories', () => {
   it('exist for the scenarios the end-to-end tests record', () => {
-    expect(fixtures).toContain('full-run.json');
+    expect(fixtures).toEqual(
+      expect.arrayContaining([
+        'full-run.json',
+        // The blast-radius guard: runs that waited in awaiting-approval, and the gate itself.
+        'awaiting-approval-then-approved.json',
+        'awaiting-approval-rejected.json',
+        'approval-required-group.json',
+        'offboarding-gate.json',
+        // Safe by default: refused by admin role, a trigger not confirmed, a rehire back to SUSPENDED.
+        'admin-role-refused.json',
+        'trigger-not-confirmed.json',
+        'rehire-suspended-stays-suspended.json',
+      ]),
+    );
   });
 
   it.each(fixtures)('%s replays deterministically on the current workflow code', async (name) => {

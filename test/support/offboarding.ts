@@ -74,7 +74,14 @@ export class OffboardingHarness {
     readonly taskQueue: string,
     private readonly options: HarnessOptions,
   ) {
-    this.policy = { ...DEFAULT_POLICY, retryInitialInterval: '200ms', retryMaximumInterval: '2s', ...options.policy };
+    this.policy = {
+      ...DEFAULT_POLICY,
+      retryInitialInterval: '200ms',
+      retryMaximumInterval: '2s',
+      // Every run still asks the blast-radius guard; only test/e2e/blast-radius.test.ts sets a threshold it reaches.
+      approvalThreshold: 1_000_000,
+      ...options.policy,
+    };
   }
 
   static async start(options: HarnessOptions = {}): Promise<OffboardingHarness> {

@@ -369,7 +369,11 @@ async function runOurs(
   try {
     await stack.admin.seed(org);
     const published = await stack.admin.rateLimits();
-    const env: Record<string, string> = { OFFBOARD_OKTA_RATE_LIMITS: workerRateLimits(published) };
+    const env: Record<string, string> = {
+      OFFBOARD_OKTA_RATE_LIMITS: workerRateLimits(published),
+      // A planned layoff raises the blast-radius threshold to its size (docs/operations.md): every run still asks.
+      OFFBOARD_APPROVAL_THRESHOLD: String(userIds.length),
+    };
     if (options.share) env.OFFBOARD_OKTA_RATE_SHARE = options.share;
     if (name === 'ceiling') env.OFFBOARD_OKTA_CONCURRENCY = OKTA_BUCKETS.map((bucket) => `${bucket}=32`).join(',');
     const workers = await startWorkers(stack, options.workers, env);
