@@ -5,18 +5,24 @@
 // dependencies only, the Okta emulator as the org. N offboardings go through the signed intake
 // while the workers are restarted one by one and the history service is killed (-9) and restarted;
 // every run must complete and leave its user without access in the emulator's state.
+// Temporal runs with mutual TLS from a private CA the rehearsal makes (deploy/temporal/make-certs.sh):
+// clients without a certificate of that CA are refused, the worker, the intake and the CLI connect
+// with theirs; the intake reads Okta with its own read-only service app, which cannot change anything.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError, type ConnectionOptions } from '@temporalio/client';
 import Table from 'cli-table3';
 import { signPayload } from '../client/intake/signature';
 import { EMULATOR_CLI, EmulatorAdmin } from '@okta-offboarding/okta-emulator';
 import { generateSampleOrg } from '@okta-offboarding/okta-emulator';
 import type { Org } from '@okta-offboarding/okta-emulator';
+import { createOktaClient } from '../okta/client';
+import { connectClient, temporalConfigFromEnv } from '../runs/temporal';
 import { offboardWorkflowId, statusQuery, type OffboardingReport } from '../workflows/definitions';
 import { fromUrl, startThrowawayPostgres, type Postgres } from './postgres';
 import { freePort, runSupervised, type Supervisor } from './supervisor/processes';
@@ -29,6 +35,10 @@ const WORKERS = ['worker-1', 'worker-2'];
 const NAMESPACE = 'default';
 const TASK_QUEUE = 'offboarding';
 const OKTA_TOKEN = 'rehearsal-token';
+/** The intake's own Okta service app: it only looks users up (Okta scope okta.users.read). */
+const INTAKE_OKTA_APP = { clientId: '0oarehearsalintake01', keyId: 'intake-1', scopes: ['okta.users.read'] };
+/** The name in the frontend's certificate (make-certs.sh), which clients check instead of 127.0.0.1. */
+const FRONTEND_NAME = 'temporal-frontend';
 
 interface ChaosEvent {
   event: string;
@@ -91,6 +101,23 @@ export function runToEnd(
   });
 }
 
+/** Runs a command to completion and answers its exit code and output, whatever the code. */
+function runCaptured(
+  command: string,
+  args: string[],
+  opts: { cwd?: string; env: NodeJS.ProcessEnv },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 async function waitForPort(port: number, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -122,10 +149,15 @@ export interface Cluster {
   ports: Record<TemporalService, { grpc: number; membership: number }> & { frontendHttp: number };
   env: NodeJS.ProcessEnv;
   address: string;
+  /** The folder make-certs.sh filled, when the cluster runs with mutual TLS. */
+  tlsDir?: string;
 }
 
-/** The environment docker-compose.yml gives the server containers, with local hosts and ports. */
-export async function clusterSettings(postgres: Postgres): Promise<Cluster> {
+/**
+ * The environment docker-compose.yml gives the server containers, with local hosts and ports;
+ * with `tlsDir` (filled by deploy/temporal/make-certs.sh) every listener requires a client certificate.
+ */
+export async function clusterSettings(postgres: Postgres, tlsDir?: string): Promise<Cluster> {
   const ports = {} as Cluster['ports'];
   for (const service of TEMPORAL_SERVICES) ports[service] = { grpc: await freePort(), membership: await freePort() };
   ports.frontendHttp = await freePort();
@@ -141,12 +173,132 @@ export async function clusterSettings(postgres: Postgres): Promise<Cluster> {
     TEMPORAL_DYNAMIC_CONFIG_FILE: join(root, 'deploy', 'temporal', 'dynamicconfig', 'production.yaml'),
     TEMPORAL_LOG_LEVEL: 'info',
     FRONTEND_HTTP_PORT: String(ports.frontendHttp),
+    ...(tlsDir ? { TEMPORAL_SERVER_TLS_DIR: join(tlsDir, 'server'), TEMPORAL_TLS_FRONTEND_NAME: FRONTEND_NAME } : {}),
   };
   for (const service of TEMPORAL_SERVICES) {
     env[`${service.toUpperCase()}_GRPC_PORT`] = String(ports[service].grpc);
     env[`${service.toUpperCase()}_MEMBERSHIP_PORT`] = String(ports[service].membership);
   }
-  return { ports, env, address };
+  return { ports, env, address, tlsDir };
+}
+
+/**
+ * A client's TLS settings as @temporalio/envconfig reads them (runs/temporal.ts), the variables the
+ * compose file gives the worker, the intake and the setup: its own certificate and the cluster's CA.
+ */
+export function clientTlsEnv(tlsDir: string, identity: string): NodeJS.ProcessEnv {
+  return {
+    TEMPORAL_TLS_CLIENT_CERT_PATH: join(tlsDir, identity, 'client.pem'),
+    TEMPORAL_TLS_CLIENT_KEY_PATH: join(tlsDir, identity, 'client.key'),
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(tlsDir, identity, 'ca.pem'),
+    TEMPORAL_TLS_SERVER_NAME: FRONTEND_NAME,
+  };
+}
+
+/** The subject of a PEM certificate, as openssl prints it. */
+async function subjectOf(certificate: string): Promise<string> {
+  const { code, stdout, stderr } = await runCaptured('openssl', ['x509', '-noout', '-subject', '-in', certificate], {
+    env: process.env,
+  });
+  if (code !== 0) throw new Error(`openssl x509 -subject ${certificate}: ${stderr}`);
+  return stdout.trim().replace(/^subject=\s*/, '');
+}
+
+interface Refusal {
+  client: string;
+  refused: boolean;
+  error: string;
+}
+
+/** An error message on one line, without grpc-js's timestamp and empty resolution note. */
+const oneLine = (message: string): string =>
+  message
+    .replace(/\s+/g, ' ')
+    .replace(/ \([0-9TZ:.-]+\)\. Resolution note:.*$/, '')
+    .trim();
+
+/**
+ * One call of a Temporal client (the SDK's Connection, no retries, one 5 s deadline): `refused`
+ * with the error it got, which names what the TLS handshake said.
+ */
+async function attempt(client: string, options: ConnectionOptions): Promise<Refusal> {
+  const connection = Connection.lazy({ ...options, interceptors: [] });
+  try {
+    await connection.withDeadline(Date.now() + 5000, () => connection.workflowService.getSystemInfo({}));
+    return { client, refused: false, error: '' };
+  } catch (error) {
+    return { client, refused: true, error: oneLine((error as Error).message) };
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * One request to the frontend's HTTP API (the same listener settings as gRPC): any HTTP answer
+ * means the TLS handshake let the client in.
+ */
+function httpsAttempt(
+  client: string,
+  port: number,
+  tls: { ca: Buffer; cert?: Buffer; key?: Buffer },
+): Promise<Refusal> {
+  return new Promise((resolve) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/api/v1/system-info', servername: FRONTEND_NAME, timeout: 5000, ...tls },
+      (response) => {
+        response.resume();
+        resolve({ client, refused: false, error: `HTTP ${response.statusCode}` });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
+    req.on('error', (error) => resolve({ client, refused: true, error: oneLine(error.message) }));
+    req.end();
+  });
+}
+
+/**
+ * Clients without a certificate of the cluster's CA, against the frontend: plaintext, TLS with no
+ * client certificate, a certificate of another CA, and the HTTP API without a certificate. Each
+ * must be refused, while the same calls with the operator's certificate (the controls) get in.
+ */
+async function mutualTlsChecks(
+  cluster: Cluster,
+  workDir: string,
+  logDir: string,
+): Promise<{ refusals: Refusal[]; controls: Refusal[] }> {
+  const tlsDir = cluster.tlsDir as string;
+  const operator = join(tlsDir, 'operator');
+  const otherDir = join(workDir, 'tls-other-ca');
+  await runToEnd('make-certs-other-ca', 'sh', [join(root, 'deploy', 'temporal', 'make-certs.sh'), otherDir], {
+    env: { ...process.env, TLS_CLIENTS: 'stranger' },
+    logDir,
+  });
+  const pair = (dir: string) => ({
+    crt: readFileSync(join(dir, 'client.pem')),
+    key: readFileSync(join(dir, 'client.key')),
+  });
+  const ca = readFileSync(join(operator, 'ca.pem'));
+  const server = { serverRootCACertificate: ca, serverNameOverride: FRONTEND_NAME };
+  const httpPort = cluster.ports.frontendHttp;
+  const [grpcControl, httpControl, ...refusals] = await Promise.all([
+    attempt('Temporal SDK Connection, GetSystemInfo', {
+      address: cluster.address,
+      tls: { ...server, clientCertPair: pair(operator) },
+    }),
+    httpsAttempt('HTTP API, GET /api/v1/system-info', httpPort, {
+      ca,
+      cert: pair(operator).crt,
+      key: pair(operator).key,
+    }),
+    attempt('plaintext, no TLS', { address: cluster.address }),
+    attempt('TLS without a client certificate', { address: cluster.address, tls: server }),
+    attempt('client certificate of another CA', {
+      address: cluster.address,
+      tls: { ...server, clientCertPair: pair(join(otherDir, 'stranger')) },
+    }),
+    httpsAttempt('HTTP API without a client certificate', httpPort, { ca }),
+  ]);
+  return { refusals, controls: [grpcControl as Refusal, httpControl as Refusal] };
 }
 
 export async function startTemporalService(
@@ -296,6 +448,80 @@ function residualAccess(state: Org, userIds: string[]): Residual & { details: st
   return { count: left.length, userIds: left, details };
 }
 
+/** `offboard [--json] status <user>` from the staged build (what the image ships). */
+function offboardStatus(appDir: string, env: NodeJS.ProcessEnv, userId: string, json: boolean) {
+  const args = [join(appDir, 'dist', 'client', 'cli', 'main.js'), ...(json ? ['--json'] : []), 'status', userId];
+  return runCaptured(process.execPath, args, { cwd: appDir, env });
+}
+
+/** The CLI without a client certificate (the CA and server name kept): it must fail. */
+async function cliWithoutCertificate(appDir: string, env: NodeJS.ProcessEnv, userId: string): Promise<Refusal> {
+  const withoutCertificate = { ...env };
+  delete withoutCertificate.TEMPORAL_TLS_CLIENT_CERT_PATH;
+  delete withoutCertificate.TEMPORAL_TLS_CLIENT_KEY_PATH;
+  const { code, stdout, stderr } = await offboardStatus(appDir, withoutCertificate, userId, false);
+  return {
+    client: 'offboard CLI (status) without a client certificate',
+    refused: code !== 0,
+    error: `exit ${code}: ${stderr.trim() || stdout.trim()}`,
+  };
+}
+
+/** The CLI with the operator's certificate: the run's status and report. */
+async function cliWithCertificate(
+  appDir: string,
+  env: NodeJS.ProcessEnv,
+  userId: string,
+): Promise<{ client: string; evidence: string } | { failure: string }> {
+  const { code, stdout, stderr } = await offboardStatus(appDir, env, userId, true);
+  if (code !== 0) return { failure: `exit ${code}: ${stderr.trim()}` };
+  const view = JSON.parse(stdout) as { workflowId: string; runStatus: string; report?: { outcome: string } };
+  return {
+    client: `offboard --json status ${userId} (dist/client/cli/main.js)`,
+    evidence: `${view.workflowId}: ${view.runStatus}${view.report ? `, report outcome ${view.report.outcome}` : ''}`,
+  };
+}
+
+/**
+ * With the intake's own service app, through the real SDK as the intake builds it: a read works,
+ * suspending a user is refused (Okta's 403 E0000006 for a token without okta.users.manage), and the
+ * emulator's state shows the user unchanged.
+ */
+async function intakeCredentialCheck(oktaUrl: string, keyFile: string, userId: string, admin: EmulatorAdmin) {
+  const okta = createOktaClient({
+    orgUrl: oktaUrl,
+    auth: {
+      kind: 'service-app',
+      clientId: INTAKE_OKTA_APP.clientId,
+      privateKey: readFileSync(keyFile, 'utf8'),
+      keyId: INTAKE_OKTA_APP.keyId,
+      scopes: INTAKE_OKTA_APP.scopes,
+    },
+  });
+  const read = await okta.userApi.getUser({ userId }).then(
+    (user) => `allowed (status ${user.status})`,
+    (error: Error) => `refused: ${error.message}`,
+  );
+  const write = await okta.userApi.suspendUser({ userId }).then(
+    () => ({
+      call: `POST /api/v1/users/${userId}/lifecycle/suspend`,
+      refused: false,
+      status: 200,
+      errorCode: '',
+      error: '',
+    }),
+    (error: { status?: number; errorCode?: string; message: string }) => ({
+      call: `POST /api/v1/users/${userId}/lifecycle/suspend`,
+      refused: true,
+      status: error.status ?? 0,
+      errorCode: error.errorCode ?? '',
+      error: error.message,
+    }),
+  );
+  const statusAfter = (await admin.state()).users.find((user) => user.id === userId)?.status ?? 'missing';
+  return { read, write, statusAfter };
+}
+
 async function rehearse(
   supervisor: Supervisor,
   workDir: string,
@@ -344,42 +570,116 @@ async function rehearse(
   log('temporal and temporal_visibility databases are at the 1.29.1 schema\n');
 
   step(
-    'Temporal services: history, matching, frontend, worker (separate processes, deploy/temporal/config/production.yaml)',
+    'Private CA and certificates for mutual TLS (deploy/temporal/make-certs.sh, as the compose temporal-certs service)',
   );
-  const cluster = await clusterSettings(postgres);
+  const tlsDir = join(workDir, 'tls');
+  await runToEnd('make-certs', 'sh', [join(root, 'deploy', 'temporal', 'make-certs.sh'), tlsDir], { logDir });
+  const identities = {
+    worker: await subjectOf(join(tlsDir, 'worker', 'client.pem')),
+    intake: await subjectOf(join(tlsDir, 'intake', 'client.pem')),
+    operator: await subjectOf(join(tlsDir, 'operator', 'client.pem')),
+  };
+  log(`CA ${await subjectOf(join(tlsDir, 'ca', 'ca.pem'))}; clients ${Object.values(identities).join('; ')}\n`);
+
+  step(
+    'Temporal services with mutual TLS: history, matching, frontend, worker (separate processes, deploy/temporal/config/production.yaml)',
+  );
+  const cluster = await clusterSettings(postgres, tlsDir);
   for (const service of TEMPORAL_SERVICES) {
     await startTemporalService(supervisor, binaries.server, cluster, service);
     log(
       `temporal ${service} ${service === 'worker' ? 'joined the cluster' : `listening on 127.0.0.1:${cluster.ports[service].grpc}`}\n`,
     );
   }
+  const connected: Array<{ client: string; certificate: string; evidence: string }> = [];
   const cli = process.env.TEMPORAL_CLI_PATH;
   if (cli) {
+    const operator = join(tlsDir, 'operator');
     await runToEnd(
       'cluster-health',
       cli,
-      ['operator', 'cluster', 'health', '--address', cluster.address, '--command-timeout', '30s'],
+      [
+        'operator',
+        'cluster',
+        'health',
+        '--address',
+        cluster.address,
+        '--command-timeout',
+        '30s',
+        '--tls-cert-path',
+        join(operator, 'client.pem'),
+        '--tls-key-path',
+        join(operator, 'client.key'),
+        '--tls-ca-path',
+        join(operator, 'ca.pem'),
+        '--tls-server-name',
+        FRONTEND_NAME,
+      ],
       { logDir },
     );
-    log(`temporal operator cluster health: SERVING at ${cluster.address}\n`);
+    connected.push({
+      client: 'temporal operator cluster health (Temporal CLI)',
+      certificate: identities.operator,
+      evidence: 'SERVING',
+    });
+    log(`temporal operator cluster health with the operator's certificate: SERVING at ${cluster.address}\n`);
+  }
+
+  step('Mutual TLS: clients without a certificate of the cluster CA are refused by the frontend');
+  const { refusals, controls } = await mutualTlsChecks(cluster, workDir, logDir);
+  for (const refusal of refusals)
+    log(`  ${refusal.client}: ${refusal.refused ? `refused: ${refusal.error}` : 'GOT IN (it must not)'}\n`);
+  for (const control of controls) {
+    log(
+      `  ${control.client} with the operator's certificate: ${control.refused ? `REFUSED: ${control.error}` : 'answered'}\n`,
+    );
+    if (!control.refused)
+      connected.push({
+        client: control.client,
+        certificate: identities.operator,
+        evidence: control.error || 'answered',
+      });
   }
 
   const secret = randomBytes(24).toString('hex');
   const emulatorPort = await freePort();
   const intakePort = await freePort();
-  const appEnv: NodeJS.ProcessEnv = {
+  const oktaUrl = `http://127.0.0.1:${emulatorPort}`;
+  const temporalEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
     TEMPORAL_ADDRESS: cluster.address,
     TEMPORAL_NAMESPACE: NAMESPACE,
     OFFBOARD_TASK_QUEUE: TASK_QUEUE,
-    OKTA_ORG_URL: `http://127.0.0.1:${emulatorPort}`,
+    OKTA_ORG_URL: oktaUrl,
+  };
+  // The worker and the setup: the worker's certificate and the worker's Okta credential.
+  const appEnv: NodeJS.ProcessEnv = {
+    ...temporalEnv,
+    ...clientTlsEnv(tlsDir, 'worker'),
     OKTA_API_TOKEN: OKTA_TOKEN,
     OFFBOARD_WORKFLOW_BUNDLE: join(appDir, 'dist', 'workflow-bundle.js'),
     OFFBOARD_DEVICE_WIPE_DELAY: '0s',
     OFFBOARD_OKTA_GROUP: 'Offboarding',
     OFFBOARD_PROTECTED_GROUPS: 'Super Admins',
+    // The rehearsal starts --users people within minutes (50 by default): the blast-radius count,
+    // which holds starts above 25 an hour for approval, would hold it; every run still asks the gate.
+    OFFBOARD_APPROVAL_THRESHOLD: '0',
+  };
+  // The intake: its own certificate, and its own read-only Okta service app instead of the worker's
+  // credential, which it never sees (as in docker-compose.yml).
+  const intakeKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const intakeKeyFile = join(workDir, 'okta-intake.key');
+  writeFileSync(intakeKeyFile, intakeKey.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  const intakeEnv: NodeJS.ProcessEnv = {
+    ...temporalEnv,
+    ...clientTlsEnv(tlsDir, 'intake'),
+    OKTA_INTAKE_CLIENT_ID: INTAKE_OKTA_APP.clientId,
+    OKTA_INTAKE_KEY_ID: INTAKE_OKTA_APP.keyId,
+    OKTA_INTAKE_PRIVATE_KEY_FILE: intakeKeyFile,
+    OKTA_INTAKE_SCOPES: INTAKE_OKTA_APP.scopes.join(' '),
+    OFFBOARD_OKTA_GROUP: 'Offboarding',
     OFFBOARD_INTAKE_PORT: String(intakePort),
     OFFBOARD_HMAC_SECRETS: `rehearsal-hr=${secret}`,
   };
@@ -392,6 +692,11 @@ async function rehearse(
     logDir,
   });
   log('namespace and search attributes are in place\n');
+  connected.push({
+    client: 'setup (dist/worker/setup-temporal.js)',
+    certificate: identities.worker,
+    evidence: 'namespace and search attributes in place',
+  });
 
   step('Okta emulator (the org) with a sample org');
   await supervisor.start({
@@ -413,6 +718,14 @@ async function rehearse(
   });
   const admin = new EmulatorAdmin(`http://127.0.0.1:${emulatorPort}`);
   const org = generateSampleOrg({ users: opts.users, seed: 7 });
+  // A second service app, granted okta.users.read only: the intake's credential.
+  org.serviceApps = [
+    {
+      clientId: INTAKE_OKTA_APP.clientId,
+      publicJwk: { ...intakeKey.publicKey.export({ format: 'jwk' }), kid: INTAKE_OKTA_APP.keyId, alg: 'RS256' },
+      scopes: INTAKE_OKTA_APP.scopes,
+    },
+  ];
   await admin.seed(org);
   if (opts.oktaLatencyMs > 0) await admin.addFault({ route: '*', latencyMs: opts.oktaLatencyMs });
   const leavers = org.users.slice(0, opts.users).map((user) => user.id as string);
@@ -434,19 +747,25 @@ async function rehearse(
     command: process.execPath,
     args: [join(appDir, 'dist', 'client', 'intake', 'main.js')],
     cwd: appDir,
-    env: appEnv,
+    env: intakeEnv,
   });
   const intakeUrl = `http://127.0.0.1:${intakePort}`;
   await waitForHttp(`${intakeUrl}/healthz`, 60_000);
   log(`workers ready; intake on ${intakeUrl}\n`);
 
-  const connection = await Connection.connect({ address: cluster.address });
-  const client = new Client({ connection, namespace: NAMESPACE });
-  cleanups.push(() => void connection.close());
+  // The rehearsal's own client is an operator's: the operator's certificate, through runs/temporal.ts.
+  const client = await connectClient(
+    temporalConfigFromEnv({ ...temporalEnv, ...clientTlsEnv(tlsDir, 'operator') } as NodeJS.ProcessEnv),
+  );
+  cleanups.push(() => void client.connection.close());
 
   step(
     `${opts.users} offboardings through the signed intake, with a rolling restart of the workers and kill -9 of history`,
   );
+  // The CLI without a certificate retries for a few seconds before it gives up: it runs meanwhile.
+  const cliEnv = { ...temporalEnv, ...clientTlsEnv(tlsDir, 'operator'), OKTA_API_TOKEN: OKTA_TOKEN };
+  const cliRefusal = cliWithoutCertificate(appDir, cliEnv, leavers[0] as string);
+  cliRefusal.catch(() => {});
   const loadStarted = Date.now();
   const accepted = new Set<string>();
   let next = 0;
@@ -501,6 +820,39 @@ async function rehearse(
   const runs = await classify(client, leavers, accepted);
   const residual = residualAccess(await admin.state(), leavers);
   for (const detail of residual.details.slice(0, 20)) log(`  residual access: ${detail}\n`);
+  connected.push(
+    {
+      client: `${WORKERS.join(', ')} (dist/worker/main.js)`,
+      certificate: identities.worker,
+      evidence: `${runs.completed} runs completed`,
+    },
+    {
+      client: 'intake (dist/client/intake/main.js)',
+      certificate: identities.intake,
+      evidence: `accepted ${accepted.size} of ${leavers.length} HR events`,
+    },
+  );
+
+  step('The offboard CLI with and without its certificate');
+  const cliRun = await cliWithCertificate(appDir, cliEnv, leavers[0] as string);
+  const cliRefused = await cliRefusal;
+  refusals.push(cliRefused);
+  if ('evidence' in cliRun) connected.push({ ...cliRun, certificate: identities.operator });
+  log(`  with the operator's certificate: ${'evidence' in cliRun ? cliRun.evidence : `FAILED: ${cliRun.failure}`}\n`);
+  log(`  without: ${cliRefused.refused ? `refused: ${cliRefused.error}` : 'GOT IN (it must not)'}\n`);
+
+  step("The intake's Okta credential (okta.users.read) cannot change anything");
+  const breakGlass = org.users.find((user) => user.login === 'break-glass@example.com') as Org['users'][number];
+  const intakeOkta = await intakeCredentialCheck(oktaUrl, intakeKeyFile, breakGlass.id as string, admin);
+  log(
+    `  read ${breakGlass.login}: ${intakeOkta.read}; suspend it: ${intakeOkta.write.refused ? `refused, ${intakeOkta.write.status} ${intakeOkta.write.errorCode}: ${intakeOkta.write.error}` : 'ALLOWED (it must not be)'}; status afterwards ${intakeOkta.statusAfter}\n`,
+  );
+  const tlsHeld =
+    refusals.every((refusal) => refusal.refused) &&
+    controls.every((control) => !control.refused) &&
+    'evidence' in cliRun;
+  const intakeReadOnly =
+    intakeOkta.read.startsWith('allowed') && intakeOkta.write.refused && intakeOkta.statusAfter === 'ACTIVE';
 
   const durationMs = Date.now() - started;
   const usage = supervisor.usage();
@@ -544,15 +896,26 @@ async function rehearse(
     events: chaos,
     oktaLatencyMs: opts.oktaLatencyMs,
     buildSeconds: binaries.buildSeconds,
+    temporalTls: {
+      frontend: 'mutual TLS: requireClientAuth on the frontend (gRPC and HTTP) and internode listeners',
+      ca: await subjectOf(join(tlsDir, 'ca', 'ca.pem')),
+      refused: refusals,
+      connected,
+    },
+    intakeOkta: {
+      credential: `service app ${INTAKE_OKTA_APP.clientId}, scopes ${INTAKE_OKTA_APP.scopes.join(' ')} (no worker credential in its environment)`,
+      lookups: `${accepted.size} users resolved for the HR events`,
+      ...intakeOkta,
+    },
   };
   mkdirSync(join(root, 'rehearsal-results'), { recursive: true });
   writeFileSync(join(root, 'rehearsal-results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   log('wrote rehearsal-results/latest.json\n');
-  const passed = runs.completed === opts.users && runs.lost === 0 && residual.count === 0;
+  const passed = runs.completed === opts.users && runs.lost === 0 && residual.count === 0 && tlsHeld && intakeReadOnly;
   log(
     passed
-      ? `PASSED: ${runs.completed} of ${opts.users} offboardings completed and verified, none lost.\n`
-      : 'FAILED: see the counts above and the logs.\n',
+      ? `PASSED: ${runs.completed} of ${opts.users} offboardings completed and verified, none lost; Temporal refused ${refusals.length} clients without a certificate of its CA; the intake's Okta credential could not write.\n`
+      : `FAILED: see the counts above and the logs${tlsHeld ? '' : ' (mutual TLS did not hold)'}${intakeReadOnly ? '' : " (the intake's Okta credential could write)"}.\n`,
   );
   return passed;
 }
