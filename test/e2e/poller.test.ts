@@ -14,7 +14,7 @@ let harness: OffboardingHarness;
 let intake: FastifyInstance;
 
 beforeAll(async () => {
-  harness = await OffboardingHarness.start();
+  harness = await OffboardingHarness.start({ policy: { offboardingGroup: 'Offboarding' } });
   await harness.seed(standardOrg());
   intake = await testIntake(harness);
   await intake.listen({ port: 0, host: '127.0.0.1' });
