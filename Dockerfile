@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
-# One image, two entry points: `worker` (default) and `intake`, plus `setup` (the one-shot cluster
-# setup). Build: docker build -t okta-offboarding . ; run: docker run okta-offboarding intake
-# No secret is baked in: Okta and HMAC secrets come from the environment or mounted files.
+# One image, three entry points: `worker` (default), `intake` and `codec-server`, plus `setup` (the
+# one-shot cluster setup). Build: docker build -t okta-offboarding . ; run: docker run okta-offboarding intake
+# No secret is baked in: Okta, HMAC and codec secrets come from mounted files (compose `secrets:`, *_FILE).
 
 ARG NODE_IMAGE=node:20.19-bookworm-slim
 
@@ -13,9 +13,13 @@ COPY packages/okta-emulator/package.json ./packages/okta-emulator/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY workflows ./workflows
+COPY okta ./okta
+COPY runs ./runs
+COPY codec ./codec
 COPY activities ./activities
 COPY worker ./worker
 COPY client ./client
+COPY codec-server ./codec-server
 COPY scripts ./scripts
 RUN node --import tsx scripts/build.ts
 
@@ -40,7 +44,7 @@ RUN npm ci --omit=dev --workspaces=false --ignore-scripts --no-audit --no-fund &
 COPY --from=build /app/dist ./dist
 COPY deploy/docker-entrypoint.sh deploy/healthcheck.mjs ./deploy/
 USER node
-EXPOSE 8080 9464
+EXPOSE 8080 8888 9464
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 CMD ["node", "/app/deploy/healthcheck.mjs"]
 ENTRYPOINT ["/app/deploy/docker-entrypoint.sh"]
 CMD ["worker"]

@@ -1,6 +1,6 @@
 // Flat ESLint config. Type-aware rules run everywhere (no-floating-promises is the one rule a
 // Temporal codebase never drops). Product code depends one way: workflows/ (shared definitions)
-// <- okta/ <- activities/ <- worker/, and runs/ <- client/; workflow code also imports no Node
+// <- okta/ <- activities/ <- worker/, and codec/ <- runs/ <- client/; workflow code also imports no Node
 // built-ins, because it runs in Temporal's deterministic sandbox.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
@@ -23,9 +23,16 @@ const layers = {
       message: 'workflows/ imports activity types only: activities run outside the sandbox, through proxyActivities.',
     },
     {
-      regex: folders('okta|runs|worker|client'),
+      regex: folders('okta|runs|worker|client|codec'),
       message:
-        'workflows/ may not import okta/, runs/, worker/ or client/: workflow code runs in the deterministic sandbox and does no I/O.',
+        'workflows/ may not import okta/, runs/, worker/, client/ or codec/: workflow code runs in the deterministic sandbox and does no I/O; payloads are encrypted outside it.',
+    },
+  ],
+  codec: [
+    {
+      regex: folders('workflows|okta|activities|runs|worker|client'),
+      message:
+        'codec/ may not import the other layers: the payload codec sits beneath every Temporal client and worker, and knows no payload.',
     },
   ],
   okta: [

@@ -1,7 +1,16 @@
 // Configuration of the intake and the `offboard` CLI, parsed and validated once at start-up.
 import { z } from 'zod';
 import type { OktaConfig } from '../okta/client';
-import { hasOktaCredential, oktaConfigFromEnv } from '../okta/config';
+import { readFileSync } from 'node:fs';
+import {
+  checkSecret,
+  hasOktaCredential,
+  isLoopbackHost,
+  MIN_SECRET_BYTES,
+  oktaConfigFromEnv,
+  orgUrlFromEnv,
+  secretFromEnv,
+} from '../okta/config';
 import { isValidTimeZone } from './effective-date';
 import { INTAKE_SCOPES, type HmacScopes, type IntakeScope } from './intake/scopes';
 import { temporalConfigFromEnv, type TemporalConfig } from '../runs/temporal';
@@ -26,6 +35,10 @@ export interface CliConfig {
 export interface IntakeConfig extends CliConfig {
   port: number;
   host: string;
+  /** HTTPS: the PEM certificate chain and key (OFFBOARD_INTAKE_TLS_CERT_FILE, OFFBOARD_INTAKE_TLS_KEY_FILE). */
+  tls?: { cert: string; key: string };
+  /** OFFBOARD_ACCEPT_V1_SIGNATURES=1: the old `v1` signature is accepted too, for a migration window. */
+  acceptV1Signatures: boolean;
   hmacSecrets: HmacSecret[];
   /** Scopes by secret name; a name without an entry may `start` and `read` only. */
   hmacScopes: HmacScopes;
@@ -48,29 +61,31 @@ const timeZone = z
 const SECRET_NAME = /^[A-Za-z0-9._:@-]{1,100}$/;
 
 /**
- * `name=secret,name2=secret2`, or bare secrets (named `hr`). A rotation repeats the name
- * (`workday=<new>,workday=<old>`): both secrets sign as `workday`, with its scopes.
+ * `name=secret,name2=secret2` (commas or new lines), or bare secrets (named `hr`). A rotation repeats the
+ * name (`workday=<new>,workday=<old>`): both secrets sign as `workday`, with its scopes. The first `=`
+ * separates the name, unless only `=` follow it: a bare base64 secret (`openssl rand -base64 32`) ends in
+ * `=` padding and is kept whole. Errors name the entry by its position, never by its text, which may be a secret.
  */
-export function parseHmacSecrets(text: string | undefined): HmacSecret[] {
+export function parseHmacSecrets(text: string | undefined, setting = 'OFFBOARD_HMAC_SECRETS'): HmacSecret[] {
   const entries = (text ?? '')
-    .split(',')
+    .split(/[,\r\n]/)
     .map((entry) => entry.trim())
     .filter(Boolean);
-  const secrets = entries.map((entry) => {
+  const secrets = entries.map((entry, index) => {
     const at = entry.indexOf('=');
-    const named =
-      at > 0 ? { name: entry.slice(0, at).trim(), secret: entry.slice(at + 1).trim() } : { name: 'hr', secret: entry };
+    const bare = at <= 0 || /^=*$/.test(entry.slice(at + 1));
+    const named = bare
+      ? { name: 'hr', secret: entry }
+      : { name: entry.slice(0, at).trim(), secret: entry.slice(at + 1).trim() };
     if (!SECRET_NAME.test(named.name))
       throw new Error(
-        `OFFBOARD_HMAC_SECRETS: the name ${JSON.stringify(named.name)} may hold only letters, digits and . _ : @ -`,
+        `${setting}: the name of entry ${index + 1} may hold only letters, digits and . _ : @ - (name=secret)`,
       );
-    if (named.secret.length < 16)
-      throw new Error(`OFFBOARD_HMAC_SECRETS: the secret of ${named.name} is shorter than 16 characters`);
+    checkSecret(setting, named.secret, { minBytes: MIN_SECRET_BYTES, what: `the secret of ${named.name}` });
     return named;
   });
   const values = new Set(secrets.map(({ secret }) => secret));
-  if (values.size < secrets.length)
-    throw new Error('OFFBOARD_HMAC_SECRETS: a secret is listed twice; each caller needs its own');
+  if (values.size < secrets.length) throw new Error(`${setting}: a secret is listed twice; each caller needs its own`);
   return secrets;
 }
 
@@ -121,6 +136,47 @@ function requireOrgUrl(env: NodeJS.ProcessEnv): void {
     throw new Error(
       'Set OKTA_ORG_URL (the Okta org, e.g. https://acme.okta.com) and OKTA_API_TOKEN or an OAuth service app',
     );
+  orgUrlFromEnv(env);
+}
+
+/** The PEM file a TLS setting names (a path, as a mounted secret); its content is never printed. */
+function pemFile(setting: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${setting}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * HTTPS when both files are given. Without them the intake listens on the loopback only (behind a
+ * TLS-terminating proxy on the same machine); plain HTTP on another address needs
+ * OFFBOARD_INTAKE_PLAIN_HTTP=1, an operator's statement that TLS ends in front of it.
+ */
+function listenConfig(env: NodeJS.ProcessEnv, host: string | undefined): Pick<IntakeConfig, 'host' | 'tls'> {
+  const certFile = env.OFFBOARD_INTAKE_TLS_CERT_FILE || undefined;
+  const keyFile = env.OFFBOARD_INTAKE_TLS_KEY_FILE || undefined;
+  if (Boolean(certFile) !== Boolean(keyFile))
+    throw new Error('Set both OFFBOARD_INTAKE_TLS_CERT_FILE and OFFBOARD_INTAKE_TLS_KEY_FILE, or neither');
+  if (certFile && keyFile) {
+    return {
+      host: host ?? '0.0.0.0',
+      tls: {
+        cert: pemFile('OFFBOARD_INTAKE_TLS_CERT_FILE', certFile),
+        key: pemFile('OFFBOARD_INTAKE_TLS_KEY_FILE', keyFile),
+      },
+    };
+  }
+  const plainHost = host ?? '127.0.0.1';
+  if (!isLoopbackHost(plainHost) && plainHost !== '::1' && env.OFFBOARD_INTAKE_PLAIN_HTTP !== '1') {
+    throw new Error(
+      `OFFBOARD_INTAKE_HOST=${plainHost} without TLS would serve signatures and hook secrets in clear: set ` +
+        'OFFBOARD_INTAKE_TLS_CERT_FILE and OFFBOARD_INTAKE_TLS_KEY_FILE, or OFFBOARD_INTAKE_PLAIN_HTTP=1 when a proxy in front terminates TLS',
+    );
+  }
+  return { host: plainHost };
 }
 
 function commonConfig(env: NodeJS.ProcessEnv, okta: OktaConfig): CliConfig {
@@ -138,26 +194,29 @@ export function intakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Intak
   const parsed = z
     .object({
       OFFBOARD_INTAKE_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
-      OFFBOARD_INTAKE_HOST: z.string().default('0.0.0.0'),
+      OFFBOARD_INTAKE_HOST: z.string().optional(),
       OFFBOARD_INTAKE_BODY_LIMIT: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
-      OKTA_EVENT_HOOK_SECRET: z
-        .string()
-        .min(16, { message: 'OKTA_EVENT_HOOK_SECRET must be at least 16 characters' })
-        .optional(),
       OFFBOARD_OKTA_GROUP: z.string().optional(),
       OFFBOARD_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     })
     .safeParse(env);
   if (!parsed.success) fail(parsed.error.issues);
   const values = parsed.data;
-  const hmacSecrets = parseHmacSecrets(env.OFFBOARD_HMAC_SECRETS);
+  const hmacSecrets = parseHmacSecrets(secretFromEnv(env, 'OFFBOARD_HMAC_SECRETS'));
   if (hmacSecrets.length === 0)
-    throw new Error('Set OFFBOARD_HMAC_SECRETS (name=secret, comma-separated; a rotation repeats the name)');
+    throw new Error(
+      'Set OFFBOARD_HMAC_SECRETS or OFFBOARD_HMAC_SECRETS_FILE (name=secret, comma-separated; a rotation repeats the name)',
+    );
   const hmacScopes = parseHmacScopes(env.OFFBOARD_HMAC_SCOPES, hmacSecrets);
-  const eventHookSecret = values.OKTA_EVENT_HOOK_SECRET || undefined;
+  const hookSecret = secretFromEnv(env, 'OKTA_EVENT_HOOK_SECRET');
+  const eventHookSecret =
+    hookSecret === undefined
+      ? undefined
+      : checkSecret('OKTA_EVENT_HOOK_SECRET', hookSecret, { minBytes: MIN_SECRET_BYTES });
   if (eventHookSecret && hmacSecrets.some(({ secret }) => secret === eventHookSecret))
     throw new Error('OKTA_EVENT_HOOK_SECRET must differ from every OFFBOARD_HMAC_SECRETS secret');
   requireOrgUrl(env);
+  const listen = listenConfig(env, values.OFFBOARD_INTAKE_HOST || undefined);
   // The intake only resolves logins: its own read-only credential when one is set, else the worker's.
   const oktaCredential = hasOktaCredential(env, INTAKE_OKTA_PREFIX) ? 'intake' : 'worker';
   const okta =
@@ -167,7 +226,8 @@ export function intakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Intak
   return {
     ...commonConfig(env, okta),
     port: values.OFFBOARD_INTAKE_PORT,
-    host: values.OFFBOARD_INTAKE_HOST,
+    ...listen,
+    acceptV1Signatures: env.OFFBOARD_ACCEPT_V1_SIGNATURES === '1',
     bodyLimit: values.OFFBOARD_INTAKE_BODY_LIMIT,
     hmacSecrets,
     hmacScopes,

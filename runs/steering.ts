@@ -65,7 +65,7 @@ export function connectForSteering(config: TemporalConfig): TemporalClient {
     metadata,
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))],
   });
-  return new TemporalClient({ connection, namespace: config.namespace });
+  return new TemporalClient({ connection, namespace: config.namespace, dataConverter: config.dataConverter });
 }
 
 const UNAVAILABLE = 14;

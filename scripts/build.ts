@@ -1,27 +1,54 @@
 // `npm run build [-- <outDir>]`: the production build, as the image and the rehearsal run it: the
 // product code (not the tests, the emulator or the dev scripts) compiled to dist/ (or outDir), and
 // the workflow code prebundled into dist/workflow-bundle.js for the worker's OFFBOARD_WORKFLOW_BUNDLE.
+// The entry points: dist/worker/main.js, dist/client/intake/main.js, dist/codec-server/main.js.
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../codec';
 
 const root = join(__dirname, '..');
 const dist = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist');
+/** Entry-point folders that nothing in tsconfig.build.json's folders imports, so tsc would not reach them. */
+const ENTRY_FOLDERS = ['codec-server'];
+const ENTRY_POINTS = ['worker/main.js', 'client/intake/main.js', 'codec-server/main.js'];
+
+/**
+ * tsconfig.build.json with the entry folders added to its `include`: a config in a temporary folder that extends it
+ * (its other settings, and `rootDir`, stay relative to the project as they are written there). The one-line way is
+ * `codec-server` in tsconfig.build.json's `include`; this keeps the build whole either way.
+ */
+function buildConfig(): string {
+  const base = join(root, 'tsconfig.build.json');
+  const { include = [] } = JSON.parse(readFileSync(base, 'utf8')) as { include?: string[] };
+  const folders = [...new Set([...include, ...ENTRY_FOLDERS])].map((folder) => join(root, folder));
+  const config = join(mkdtempSync(join(tmpdir(), 'offboarding-build-')), 'tsconfig.json');
+  // Type packages are looked up from the config's folder: point at the project's.
+  const compilerOptions = { typeRoots: [join(root, 'node_modules', '@types')] };
+  writeFileSync(config, JSON.stringify({ extends: base, include: folders, compilerOptions }));
+  return config;
+}
 
 async function run(): Promise<void> {
   const started = Date.now();
   rmSync(dist, { recursive: true, force: true });
-  const tsc = spawnSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', dist],
-    { cwd: root, stdio: 'inherit' },
-  );
+  const config = buildConfig();
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', config, '--outDir', dist], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  rmSync(join(config, '..'), { recursive: true, force: true });
   if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${tsc.status})`);
+  const missing = ENTRY_POINTS.filter((entry) => !existsSync(join(dist, entry)));
+  if (missing.length > 0) throw new Error(`the build has no ${missing.join(', ')}`);
   const compiled = Date.now();
   // From the sources, as the tests bundle them, so the bundle never depends on where dist/ is.
   const { code } = await bundleWorkflowCode({
     workflowsPath: join(root, 'workflows', 'index.ts'),
+    // Failure messages and stack traces thrown by workflow code are encrypted too (codec/failure-converter.ts).
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: quietLogger,
   });
   writeFileSync(join(dist, 'workflow-bundle.js'), code);

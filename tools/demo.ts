@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
+import { generateKeyLine } from '../codec';
 import { startOffboarding } from '../runs/offboardings';
 import { renderReport } from '../client/render';
 import { connectClient, runUrl, temporalConfigFromEnv, type TemporalConfig } from '../runs/temporal';
@@ -30,12 +31,16 @@ const ROOT = join(__dirname, '..');
 const DEMO_DIR = join(ROOT, '.demo');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const INTAKE_ENTRY = join(ROOT, 'client', 'intake', 'main.ts');
+const CODEC_SERVER_ENTRY = join(ROOT, 'codec-server', 'main.ts');
 const OKTA_TOKEN = 'demo-okta-token';
-const HMAC_SECRET = 'demo=demo-hmac-secret';
-const EVENT_HOOK_SECRET = 'demo-event-hook-secret';
+// 32 bytes at least: the intake refuses shorter secrets.
+const HMAC_SECRET = 'demo=demo-hmac-secret-for-the-local-demo-only';
+const EVENT_HOOK_SECRET = 'demo-event-hook-secret-for-the-local-demo';
 const PROTECTED_GROUP = 'Super Admins';
 const PROTECTED_USER = 'break-glass@example.com';
 const OFFBOARDING_GROUP = 'Offboarding';
+/** The demo's payload key, kept as long as .demo/ keeps the runs it encrypted (`--reset` deletes both). */
+const CODEC_KEYS_FILE = join(DEMO_DIR, 'codec-keys');
 const started = Date.now();
 
 interface DemoOptions {
@@ -47,6 +52,7 @@ interface DemoOptions {
   uiPort: number;
   oktaPort: number;
   intakePort: number;
+  codecPort: number;
   deviceWipeDelay: string;
   timeScale: number;
 }
@@ -84,6 +90,7 @@ function parseOptions(): DemoOptions {
     .option('--ui-port <port>', 'Temporal Web UI port', port, 8233)
     .option('--okta-port <port>', 'Okta emulator port', port, 8090)
     .option('--intake-port <port>', 'HTTP intake port', port, 8080)
+    .option('--codec-port <port>', 'codec server port (the UI and the CLI decrypt payloads through it)', port, 8888)
     .option('--device-wipe-delay <duration>', 'wait before devices are decommissioned', duration, '20s')
     .option(
       '--time-scale <x>',
@@ -116,6 +123,8 @@ interface Stack {
   env: Record<string, string>;
   oktaUrl: string;
   intakeUrl?: string;
+  /** The codec server: the UI's codec endpoint, and the CLI's `--codec-endpoint`. */
+  codecUrl?: string;
   /** The pinned `temporal` CLI, for the hints. */
   cliPath: string;
 }
@@ -133,6 +142,8 @@ async function startStack(
     rmSync(stateFile);
   }
   const withIntake = existsSync(INTAKE_ENTRY);
+  const withCodecServer = existsSync(CODEC_SERVER_ENTRY);
+  const codecUrl = `http://127.0.0.1:${options.codecPort}`;
   const ports: PortNeed[] = [
     {
       port: options.temporalPort,
@@ -146,11 +157,14 @@ async function startStack(
     ...(withIntake
       ? [{ port: options.intakePort, what: 'HTTP intake', change: '`npm run demo -- --intake-port <port>`' }]
       : []),
+    ...(withCodecServer
+      ? [{ port: options.codecPort, what: 'codec server', change: '`npm run demo -- --codec-port <port>`' }]
+      : []),
   ];
   const twice = ports.find((need, index) => ports.findIndex((other) => other.port === need.port) !== index);
   if (twice)
     throw new Error(
-      `Port ${twice.port} is chosen for two services; give each of --temporal-port, --ui-port, --okta-port and --intake-port its own.`,
+      `Port ${twice.port} is chosen for two services; give each of --temporal-port, --ui-port, --okta-port, --intake-port and --codec-port its own.`,
     );
   await assertPortsFree(ports);
 
@@ -172,6 +186,8 @@ async function startStack(
       port: options.temporalPort,
       uiPort: options.ui ? options.uiPort : false,
       dbFile: sqlite,
+      // The UI's pages call the codec server to show the encrypted payloads decrypted.
+      ...(withCodecServer ? { uiCodecEndpoint: codecUrl } : {}),
     }),
     supervisor.start({
       name: 'okta-emulator',
@@ -198,6 +214,14 @@ async function startStack(
     }),
   ]);
   const uiUrl = server.uiUrl ?? `http://127.0.0.1:${options.uiPort}`;
+  // History encrypted as in production (docs/security.md, "Encrypted history"): one key, made on the first run.
+  if (!existsSync(CODEC_KEYS_FILE)) {
+    writeFileSync(
+      CODEC_KEYS_FILE,
+      `# the demo's payload key (npm run codec-keys -- --new <id> >> this file rotates it)\n${generateKeyLine('demo-1')}\n`,
+      { mode: 0o600 },
+    );
+  }
   const env: Record<string, string> = {
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_NAMESPACE: 'default',
@@ -205,6 +229,7 @@ async function startStack(
     OFFBOARD_TASK_QUEUE: 'offboarding',
     OKTA_ORG_URL: oktaUrl,
     OKTA_API_TOKEN: OKTA_TOKEN,
+    OFFBOARD_CODEC_KEYS_FILE: CODEC_KEYS_FILE,
   };
   // The worker's budget matches the emulator's Workforce limits, sped up by the time scale.
   const rateLimits = ([...OKTA_BUCKETS, 'cumulative'] as const)
@@ -252,6 +277,25 @@ async function startStack(
           }),
         ]
       : []),
+    ...(withCodecServer
+      ? [
+          supervisor.start({
+            name: 'codec-server',
+            command: TSX,
+            args: ['codec-server/main.ts'],
+            cwd: ROOT,
+            env: childEnv({
+              OFFBOARD_CODEC_KEYS_FILE: CODEC_KEYS_FILE,
+              OFFBOARD_CODEC_SERVER_PORT: String(options.codecPort),
+              OFFBOARD_CODEC_SERVER_HOST: '127.0.0.1',
+              // On loopback, like the UI: the UI has no login here, so its browser has no token to send (docs/deployment.md).
+              OFFBOARD_CODEC_SERVER_INSECURE: '1',
+              OFFBOARD_CODEC_CORS_ORIGINS: `${uiUrl},http://localhost:${options.uiPort}`,
+            }),
+            ready: { line: /Codec server listening/, timeoutMs: 60_000 },
+          }),
+        ]
+      : []),
   ]);
   const config = temporalConfigFromEnv(env);
   const client = await connectClient(config);
@@ -264,6 +308,7 @@ async function startStack(
     cliPath,
     admin: new EmulatorAdmin(oktaUrl),
     ...(withIntake ? { intakeUrl: `http://127.0.0.1:${options.intakePort}` } : {}),
+    ...(withCodecServer ? { codecUrl } : {}),
   };
 }
 
@@ -324,7 +369,7 @@ async function findUser(stack: Stack, login: string): Promise<{ login: string; i
 function tryThis(stack: Stack, options: DemoOptions, login: string | undefined, workflowIds: string[]): void {
   const address = stack.env.TEMPORAL_ADDRESS;
   const uiVariable = options.ui && options.uiPort !== 8233 ? ` TEMPORAL_UI_URL=${stack.config.uiUrl}` : '';
-  const exports = `export TEMPORAL_ADDRESS=${address} OKTA_ORG_URL=${stack.oktaUrl} OKTA_API_TOKEN=${OKTA_TOKEN}${uiVariable}`;
+  const exports = `export TEMPORAL_ADDRESS=${address} OKTA_ORG_URL=${stack.oktaUrl} OKTA_API_TOKEN=${OKTA_TOKEN} OFFBOARD_CODEC_KEYS_FILE=${CODEC_KEYS_FILE}${uiVariable}`;
   const ui = options.ui ? stack.config.uiUrl : undefined;
   const query = 'OffboardingPhase = "awaiting-device-wipe"';
   const temporal = stack.cliPath.replace(homedir(), '~');
@@ -358,12 +403,18 @@ function tryThis(stack: Stack, options: DemoOptions, login: string | undefined, 
       '',
       `Intake: ${stack.intakeUrl} (HMAC secret ${HMAC_SECRET}, Okta event hook secret ${EVENT_HOOK_SECRET}); see docs/cli-and-intake.md`,
     );
+  if (stack.codecUrl)
+    lines.push(
+      `Codec server: ${stack.codecUrl} (history is encrypted; the UI decrypts through it, the CLI with --codec-endpoint ${stack.codecUrl})`,
+    );
   lines.push(
     `Okta emulator: ${stack.oktaUrl} (token ${OKTA_TOKEN}; org state: ${stack.oktaUrl}/__emulator/state)`,
     `Logs: ${relative(ROOT, join(DEMO_DIR, 'logs'))}/`,
   );
   if (workflowIds.length === 1)
-    lines.push(`Run history: ${temporal} workflow show --workflow-id ${workflowIds[0]} --address ${address}`);
+    lines.push(
+      `Run history: ${temporal} workflow show --workflow-id ${workflowIds[0]} --address ${address}${stack.codecUrl ? ` --codec-endpoint ${stack.codecUrl}` : ''}`,
+    );
   lines.push('', 'Press Ctrl-C to stop everything.');
   say(lines.join('\n'));
 }

@@ -5,6 +5,7 @@
 //   const server = await startDevServer(supervisor, { cliPath, port: 7233, uiPort: 8233, dbFile: '.demo/temporal.sqlite' });
 //   server.address;  // 127.0.0.1:7233
 //   server.uiUrl;    // http://127.0.0.1:8233 (undefined when headless)
+// With `uiCodecEndpoint` the UI decrypts payloads through the codec server (codec-server/).
 import { spawn } from 'node:child_process';
 import { SearchAttributeType } from '@temporalio/common';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/definitions';
@@ -54,6 +55,11 @@ export interface DevServerOptions {
   uiPort?: number | false;
   /** SQLite file; in memory (runs lost at exit) when absent. */
   dbFile?: string;
+  /**
+   * The codec server the Web UI's browser pages call to show decrypted payloads (`--ui-codec-endpoint`, the UI
+   * server's `codec.endpoint`); the codec server must grant CORS to the UI's origin.
+   */
+  uiCodecEndpoint?: string;
   /** Supervisor child name and log file name; default `temporal`. */
   name?: string;
   /** How long to wait for a healthy server; default 60 s. */
@@ -79,6 +85,7 @@ export function startDevServerArgs(options: DevServerOptions): string[] {
     '--port',
     String(options.port ?? 7233),
     ...(uiPort === false ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...(uiPort !== false && options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...searchAttributeArgs(),
     ...devServerArgs(),

@@ -17,11 +17,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError, type ConnectionOptions } from '@temporalio/client';
 import Table from 'cli-table3';
-import { signPayload } from '../client/intake/signature';
+import { signV2 } from '../client/intake/signature';
 import { EMULATOR_CLI, EmulatorAdmin } from '@okta-offboarding/okta-emulator';
 import { generateSampleOrg } from '@okta-offboarding/okta-emulator';
 import type { Org } from '@okta-offboarding/okta-emulator';
 import { createOktaClient } from '../okta/client';
+import { generateKeyLine } from '../codec';
 import { connectClient, temporalConfigFromEnv } from '../runs/temporal';
 import { offboardWorkflowId, statusQuery, type OffboardingReport } from '../workflows/definitions';
 import { fromUrl, startThrowawayPostgres, type Postgres } from './postgres';
@@ -35,6 +36,27 @@ const WORKERS = ['worker-1', 'worker-2'];
 const NAMESPACE = 'default';
 const TASK_QUEUE = 'offboarding';
 const OKTA_TOKEN = 'rehearsal-token';
+const CODEC_KEY_ID = 'rehearsal-1';
+
+/** How a run's start input is stored, read by a client without the codec (the metadata Temporal keeps). */
+async function storedInputEncoding(
+  config: ReturnType<typeof temporalConfigFromEnv>,
+  workflowId: string,
+): Promise<{ workflowId: string; encoding: string; keyId?: string }> {
+  const plain = await connectClient({ ...config, dataConverter: undefined });
+  try {
+    const history = await plain.workflow.getHandle(workflowId).fetchHistory();
+    const metadata = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.metadata ?? {};
+    const text = (value: Uint8Array | null | undefined) => (value ? Buffer.from(value).toString('utf8') : undefined);
+    return {
+      workflowId,
+      encoding: text(metadata.encoding) ?? 'none',
+      keyId: text(metadata['encryption-key-id']),
+    };
+  } finally {
+    await plain.connection.close();
+  }
+}
 /** The intake's own Okta service app: it only looks users up (Okta scope okta.users.read). */
 const INTAKE_OKTA_APP = { clientId: '0oarehearsalintake01', keyId: 'intake-1', scopes: ['okta.users.read'] };
 /** The name in the frontend's certificate (make-certs.sh), which clients check instead of 127.0.0.1. */
@@ -343,7 +365,7 @@ async function stageProductionApp(appDir: string, logDir: string): Promise<void>
 
 function sign(secret: string, method: string, path: string, body: string): string {
   const t = Math.floor(Date.now() / 1000);
-  return `t=${t},v1=${signPayload(secret, t, method, path, body)}`;
+  return `t=${t},v2=${signV2(secret, t, { method, pathWithQuery: path, contentType: 'application/json', rawBody: body })}`;
 }
 
 /** One HR event through the signed intake, retried on 503 (Temporal briefly unavailable) like an HR system would. */
@@ -645,6 +667,9 @@ async function rehearse(
   const emulatorPort = await freePort();
   const intakePort = await freePort();
   const oktaUrl = `http://127.0.0.1:${emulatorPort}`;
+  // Payloads encrypted as in production (codec/): every process reads the same keys file.
+  const codecKeysFile = join(workDir, 'codec-keys');
+  writeFileSync(codecKeysFile, `${generateKeyLine(CODEC_KEY_ID)}\n`, { mode: 0o600 });
   const temporalEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -653,6 +678,7 @@ async function rehearse(
     TEMPORAL_NAMESPACE: NAMESPACE,
     OFFBOARD_TASK_QUEUE: TASK_QUEUE,
     OKTA_ORG_URL: oktaUrl,
+    OFFBOARD_CODEC_KEYS_FILE: codecKeysFile,
   };
   // The worker and the setup: the worker's certificate and the worker's Okta credential.
   const appEnv: NodeJS.ProcessEnv = {
@@ -841,6 +867,14 @@ async function rehearse(
   log(`  with the operator's certificate: ${'evidence' in cliRun ? cliRun.evidence : `FAILED: ${cliRun.failure}`}\n`);
   log(`  without: ${cliRefused.refused ? `refused: ${cliRefused.error}` : 'GOT IN (it must not)'}\n`);
 
+  step('History without the codec keys is ciphertext');
+  const encryption = await storedInputEncoding(
+    temporalConfigFromEnv({ ...temporalEnv, ...clientTlsEnv(tlsDir, 'operator'), OFFBOARD_CODEC_KEYS_FILE: '' }),
+    offboardWorkflowId(leavers[0] as string),
+  );
+  log(`  the first run's stored input: ${encryption.encoding}, key ${encryption.keyId ?? 'none'}\n`);
+  const encrypted = encryption.encoding === 'binary/encrypted' && encryption.keyId === CODEC_KEY_ID;
+
   step("The intake's Okta credential (okta.users.read) cannot change anything");
   const breakGlass = org.users.find((user) => user.login === 'break-glass@example.com') as Org['users'][number];
   const intakeOkta = await intakeCredentialCheck(oktaUrl, intakeKeyFile, breakGlass.id as string, admin);
@@ -902,6 +936,7 @@ async function rehearse(
       refused: refusals,
       connected,
     },
+    payloads: { codec: 'AES-256-GCM (codec/)', ...encryption },
     intakeOkta: {
       credential: `service app ${INTAKE_OKTA_APP.clientId}, scopes ${INTAKE_OKTA_APP.scopes.join(' ')} (no worker credential in its environment)`,
       lookups: `${accepted.size} users resolved for the HR events`,
@@ -911,7 +946,8 @@ async function rehearse(
   mkdirSync(join(root, 'rehearsal-results'), { recursive: true });
   writeFileSync(join(root, 'rehearsal-results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   log('wrote rehearsal-results/latest.json\n');
-  const passed = runs.completed === opts.users && runs.lost === 0 && residual.count === 0 && tlsHeld && intakeReadOnly;
+  const passed =
+    runs.completed === opts.users && runs.lost === 0 && residual.count === 0 && tlsHeld && intakeReadOnly && encrypted;
   log(
     passed
       ? `PASSED: ${runs.completed} of ${opts.users} offboardings completed and verified, none lost; Temporal refused ${refusals.length} clients without a certificate of its CA; the intake's Okta credential could not write.\n`

@@ -39,6 +39,7 @@ async function run(): Promise<void> {
       policy: config.policy,
       budget: config.budget,
       temporal,
+      dataConverter: config.temporal.dataConverter,
       workflowCode: config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : undefined,
       overrides: { shutdownGraceTime: '20s' },
     });
@@ -53,6 +54,7 @@ async function run(): Promise<void> {
       namespace: config.temporal.namespace,
       okta: config.okta.orgUrl,
       metrics: config.metricsAddress ?? 'off',
+      payloads: config.temporal.dataConverter ? 'encrypted' : 'plaintext (OFFBOARD_CODEC_KEYS_FILE is not set)',
       poller: poller ? `${poller.scheduleId} every ${config.pollInterval}` : 'off',
     });
     await runWorkers(workers);

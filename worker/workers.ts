@@ -3,6 +3,7 @@
 import { extname, join } from 'node:path';
 import type { Client as OktaClient } from '@okta/okta-sdk-nodejs';
 import type { Client as TemporalClient } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { OffboardingPolicy } from '../activities/policy';
@@ -21,6 +22,8 @@ export interface WorkerSetup {
   budget: OktaBudget;
   /** For rehire lookups of closed runs. */
   temporal: TemporalClient;
+  /** The payload codec (runs/temporal.ts `dataConverter`): the same as the clients', or history cannot be read. */
+  dataConverter?: DataConverter;
   /** `workflowBundle` in production, `workflowsPath` in development; defaults to bundling `workflows/`. */
   workflowCode?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
   /** Extra options for every Worker (tests set a short shutdown grace time). */
@@ -29,7 +32,12 @@ export interface WorkerSetup {
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const activities = createActivities(setup.okta, setup.policy, setup.temporal);
-  const common = { connection: setup.connection, namespace: setup.namespace, ...setup.overrides };
+  const common = {
+    connection: setup.connection,
+    namespace: setup.namespace,
+    dataConverter: setup.dataConverter,
+    ...setup.overrides,
+  };
   const workflowWorker = await Worker.create({
     ...common,
     taskQueue: setup.taskQueue,

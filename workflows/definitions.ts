@@ -271,6 +271,8 @@ export const gateStart = (taskQueue: string) => ({
   workflowId: gateWorkflowId(taskQueue),
   taskQueue,
   workflowIdConflictPolicy: 'USE_EXISTING' as const,
+  // Runs wait on its answers before their lock: its workflow tasks go with the lock's, not behind a layoff's later steps.
+  priority: { priorityKey: PRIORITY.lock },
   staticSummary: `Blast-radius guard of task queue ${taskQueue}: counts starts, holds runs over the threshold or while paused`,
 });
 

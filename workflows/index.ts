@@ -3,3 +3,4 @@ export { offboardUser } from './offboard-user';
 export { rehireUser } from './rehire-user';
 export { pollOffboardingGroup } from './poll-offboarding-group';
 export { offboardingGate } from './admission';
+export { signatureSeen } from './signature-seen';

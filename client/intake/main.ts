@@ -1,5 +1,6 @@
 // `npm run intake`: the HTTP intake process (HR webhooks, steering, the Okta event hook).
 import { createOktaClient } from '../../okta/client';
+import { isLoopbackHost } from '../../okta/config';
 import { intakeConfigFromEnv } from '../config';
 import { connectForSteering } from '../../runs/steering';
 import { buildIntake } from './server';
@@ -17,6 +18,16 @@ async function run(): Promise<void> {
     app.log.warn(
       'OKTA_INTAKE_API_TOKEN or OKTA_INTAKE_CLIENT_ID is not set: the intake uses the worker’s Okta credential (OKTA_*), ' +
         'which can change users; give it its own with okta.users.read only (docs/okta-setup.md)',
+    );
+  }
+  if (!config.tls && !isLoopbackHost(config.host) && config.host !== '::1') {
+    app.log.warn(
+      `OFFBOARD_INTAKE_PLAIN_HTTP=1: plain HTTP on ${config.host}; TLS must end in a proxy in front of the intake (docs/cli-and-intake.md)`,
+    );
+  }
+  if (config.acceptV1Signatures) {
+    app.log.warn(
+      'OFFBOARD_ACCEPT_V1_SIGNATURES=1: v1 signatures are accepted; move every HR system to v2 and unset it',
     );
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -42,7 +42,7 @@ export const hrEventSchema = {
       user: { type: 'string', minLength: 1, maxLength: 320, description: 'Okta user id or login' },
       eventId: {
         type: 'string',
-        pattern: '^[A-Za-z0-9._:/@+=-]{1,200}$',
+        pattern: '^[A-Za-z0-9._:/+=-]{1,200}$',
         description: 'The HR system’s event id; a repeat answers with the same run',
       },
       effectiveAt: {

@@ -2,10 +2,9 @@
 // OpenAPI document. Routes check who signed and what its scopes allow, validate and map; run semantics
 // (one run per event and person, a new HR date moving a scheduled run) are the runs layer's. Bad input
 // or a missing scope gets a 4xx JSON `{ error, message }` and changes nothing.
-import { timingSafeEqual } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import type { Client as OktaClient } from '@okta/okta-sdk-nodejs';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -32,7 +31,8 @@ import {
 } from '../../runs/steering';
 import * as schemas from './schemas';
 import { EVENT_HOOK_CALLER, HMAC_MOVABLE_SOURCES, missingScope, type IntakeScope } from './scopes';
-import { ReplayCache, SIGNATURE_HEADER, verifySignature } from './signature';
+import { sameSecret, SIGNATURE_HEADER, signatureWorkflowId, SIGNATURE_WINDOW_S, verifySignature } from './signature';
+import type { signatureSeen } from '../../workflows/signature-seen';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,7 +45,7 @@ declare module 'fastify' {
 
 export interface IntakeDeps {
   config: Pick<IntakeConfig, 'hmacSecrets' | 'eventHookSecret' | 'offboardingGroup' | 'timeZone' | 'bodyLimit'> &
-    Partial<Pick<IntakeConfig, 'hmacScopes'>> & {
+    Partial<Pick<IntakeConfig, 'hmacScopes' | 'acceptV1Signatures' | 'tls'>> & {
       temporal: Pick<IntakeConfig['temporal'], 'taskQueue'>;
     };
   temporal: Client;
@@ -96,17 +96,59 @@ interface HookEvent {
 
 type UserParams = { user: string };
 
-function sameSecret(given: string | undefined, expected: string): boolean {
-  const a = Buffer.from(given ?? '');
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+/**
+ * What the request log shows of a URL: the route's pattern (`/v1/offboardings/:user/cancel`), never the
+ * login or email in the path nor the query; `(no route)` for a URL no route matches, which may hold anything.
+ */
+function loggedUrl(request: FastifyRequest): string {
+  return request.routeOptions?.url ?? '(no route)';
 }
+
+/** Fastify's request serializer without the raw URL: the user path parameter is personal data. */
+const REQUEST_SERIALIZERS = {
+  req: (request: FastifyRequest) => ({
+    method: request.method,
+    url: loggedUrl(request),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  }),
+};
+
+/** The caller's logger options with the redacting serializers; bodies are never logged (Fastify does not). */
+function loggerOptions(logger: IntakeDeps['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  const options = logger === true ? {} : (logger as Exclude<FastifyServerOptions['logger'], boolean | undefined>);
+  return { ...options, serializers: { ...REQUEST_SERIALIZERS, ...(options as { serializers?: object }).serializers } };
+}
+
+/** How long the remembering workflow may stay open when no worker runs it: longer than the signature window. */
+const SIGNATURE_SEEN_TIMEOUT = `${SIGNATURE_WINDOW_S * 12}s`;
 
 export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   const { config, temporal, okta } = deps;
   const nowS = deps.nowS ?? (() => Math.floor(Date.now() / 1000));
   const taskQueue = config.temporal.taskQueue;
-  const replays = new ReplayCache();
+  /**
+   * The replay cache, in Temporal: each accepted steering signature starts `signatureSeen` under an id
+   * derived from it with WorkflowIdReusePolicy REJECT_DUPLICATE, so every intake replica on the namespace,
+   * and an intake restarted, refuses it again (WorkflowExecutionAlreadyStartedError); the namespace's
+   * retention keeps the id far past the 300 s window. False when the signature was already used.
+   */
+  async function firstUse(signature: string): Promise<boolean> {
+    try {
+      await temporal.workflow.start<typeof signatureSeen>('signatureSeen', {
+        workflowId: signatureWorkflowId(signature),
+        taskQueue,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowExecutionTimeout: SIGNATURE_SEEN_TIMEOUT,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+      throw error;
+    }
+  }
   const hookStarts = new Set<Promise<void>>();
   /**
    * The offboarding group's id: a delivery about another group of the same display name (one mastered in a
@@ -125,7 +167,8 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   }
 
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: loggerOptions(deps.logger),
+    ...(config.tls ? { https: config.tls } : {}),
     bodyLimit: config.bodyLimit,
     exposeHeadRoutes: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
@@ -145,7 +188,8 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
             type: 'apiKey',
             in: 'header',
             name: 'Offboard-Signature',
-            description: 't=<unix seconds>,v1=<hex HMAC-SHA256 over "<t>.<METHOD>.<path with query>.<raw body>">',
+            description:
+              't=<unix seconds>,v2=<hex HMAC-SHA256 over the netstrings of t, METHOD, path, query, content type and raw body>',
           },
           oktaHookSecret: {
             type: 'apiKey',
@@ -159,9 +203,12 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   });
 
   // Keep the raw body for the signature; JSON is parsed after the signature is checked, so an
-  // unauthenticated caller learns nothing about what the intake accepts.
+  // unauthenticated caller learns nothing about what the intake accepts. JSON is the only content type:
+  // Fastify's built-in text/plain parser would leave `rawBody` empty, so a text body verified against a
+  // signature over an empty body and was then replaced by `{}`. Any other type is a 415.
   app.decorateRequest('rawBody', '');
   app.decorateRequest('signer', '');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string;
     done(null, undefined);
@@ -181,24 +228,24 @@ export async function buildIntake(deps: IntakeDeps): Promise<FastifyInstance> {
   }
 
   /** HMAC signature; `once`: a signature already used inside the window is refused (steering routes). */
-  const signed = (once: boolean) => (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
-    const now = nowS();
+  const signed = (once: boolean) => async (request: FastifyRequest) => {
     const result = verifySignature(
       request.headers[SIGNATURE_HEADER] as string | undefined,
       config.hmacSecrets,
       {
         method: request.method,
         pathWithQuery: request.url,
+        contentType: request.headers['content-type'] ?? '',
         rawBody: request.rawBody,
       },
-      now,
+      nowS(),
+      config.acceptV1Signatures ?? false,
     );
-    if (!result.ok) return done(new HttpError(result.status, result.error, result.message));
-    if (once && !replays.remember(result.signature, result.t, now)) {
-      return done(new HttpError(409, 'replayed-signature', 'This signature was already used; sign each request anew'));
+    if (!result.ok) throw new HttpError(result.status, result.error, result.message);
+    if (once && !(await firstUse(result.signature))) {
+      throw new HttpError(409, 'replayed-signature', 'This signature was already used; sign each request anew');
     }
     request.signer = result.signer;
-    done();
   };
 
   /** The signer's scopes must hold `scope`; checked after the replay check, so a replay is still a 409. */

@@ -2,8 +2,13 @@
 # Creates or upgrades the Temporal databases on PostgreSQL with temporal-sql-tool (its schemas are
 # embedded in the tool). Idempotent. Run by the compose `temporal-schema` service (admin-tools
 # image) and by the rehearsal (the cached sql tool), with SQL_HOST, SQL_PORT, SQL_USER and
-# SQL_PASSWORD in the environment; TEMPORAL_SQL_TOOL names the binary (default temporal-sql-tool).
+# SQL_PASSWORD (or SQL_PASSWORD_FILE, a compose secret) in the environment; TEMPORAL_SQL_TOOL names the binary
+# (default temporal-sql-tool).
 set -eu
+if [ -n "${SQL_PASSWORD_FILE:-}" ]; then
+  SQL_PASSWORD="$(cat "$SQL_PASSWORD_FILE")"
+  export SQL_PASSWORD
+fi
 export SQL_PLUGIN="${SQL_PLUGIN:-postgres12}"
 tool="${TEMPORAL_SQL_TOOL:-temporal-sql-tool}"
 

@@ -12,6 +12,12 @@ if [ "$1" = frontend ] && [ -z "${TEMPORAL_SERVER_TLS_DIR:-}" ]; then
   echo "start-service.sh: TEMPORAL_SERVER_TLS_DIR is not set; the frontend would accept any client" >&2
   exit 1
 fi
+# The config template reads POSTGRES_PASSWORD; compose hands it over as a secret file (POSTGRES_PASSWORD_FILE), so
+# it is in this process's environment only, never in the container's configuration (`docker inspect`).
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+  POSTGRES_PASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"
+  export POSTGRES_PASSWORD
+fi
 TEMPORAL_BROADCAST_ADDRESS="${TEMPORAL_BROADCAST_ADDRESS:-$(hostname -i | cut -d' ' -f1)}"
 export TEMPORAL_BROADCAST_ADDRESS
 exec temporal-server --root /etc/temporal-offboarding --config config --env production --allow-no-auth start --service "$1"

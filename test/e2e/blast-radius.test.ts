@@ -53,6 +53,7 @@ async function offboard(
     OKTA_ORG_URL: harness.okta.url,
     OKTA_API_TOKEN: TOKEN,
     OFFBOARD_OPERATOR: as.operator,
+    ...harness.codecEnv,
   };
   const stdin = Object.assign(new PassThrough(), { isTTY: 'typed' in as });
   if ('typed' in as) stdin.end(`${as.typed}\n`);

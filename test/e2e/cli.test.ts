@@ -27,6 +27,7 @@ beforeAll(async () => {
     OKTA_API_TOKEN: TOKEN,
     OFFBOARD_TIMEZONE: 'Europe/Paris',
     OFFBOARD_OPERATOR: 'jane',
+    ...harness.codecEnv,
   };
 });
 afterAll(async () => {

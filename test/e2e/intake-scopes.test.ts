@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TOKEN } from '@okta-offboarding/okta-emulator/testing';
@@ -30,8 +31,8 @@ import {
   waitForRuns,
 } from '../support/starters';
 
-const SECURITY_SECRET = 'security-team-secret-0123456789';
-const BAMBOO_SECRET = 'bamboohr-secret-0123456789';
+const SECURITY_SECRET = 'test-security-team-hmac-key-2b8f61d0';
+const BAMBOO_SECRET = 'test-bamboohr-hmac-key-9a47c3e5d1f0b6';
 
 /** A rotation of workday (two secrets, one name), security with the rights HR lacks, and bamboohr with no scope list. */
 const SCOPED_ENV = {
@@ -82,9 +83,10 @@ const status = (userId: string) => handleOf(userId).query(statusQuery);
 /** The run's input as its history holds it: what the worker acts on and the audit shows. */
 async function startInput(workflowId: string): Promise<OffboardingRequest> {
   const history = await harness.client.workflow.getHandle(workflowId).fetchHistory();
-  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  if (!payload) throw new Error(`no start input in the history of ${workflowId}`);
-  return harness.client.options.loadedDataConverter.payloadConverter.fromPayload<OffboardingRequest>(payload);
+  const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+  if (!payloads?.length) throw new Error(`no start input in the history of ${workflowId}`);
+  // Through the codec: the history holds the input encrypted.
+  return decodeFromPayloadsAtIndex<OffboardingRequest>(harness.client.options.loadedDataConverter, 0, payloads);
 }
 
 const refusal = (scope: string, signer: string) => ({

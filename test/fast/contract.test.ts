@@ -31,12 +31,13 @@ import {
 } from '../../workflows/definitions';
 
 describe('the wire contract of an offboarding run', () => {
-  it('registers the workflow types offboardUser, rehireUser, pollOffboardingGroup and offboardingGate', () => {
+  it('registers the workflow types offboardUser, rehireUser, pollOffboardingGroup, offboardingGate and signatureSeen', () => {
     expect(Object.keys(workflows).sort()).toEqual([
       'offboardUser',
       'offboardingGate',
       'pollOffboardingGroup',
       'rehireUser',
+      'signatureSeen',
     ]);
   });
 

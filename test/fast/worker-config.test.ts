@@ -1,5 +1,8 @@
 // The worker's environment: the retry knob an operator sets, validated before anything starts.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { workerConfigFromEnv } from '../../worker/config';
 
 const base = { OKTA_ORG_URL: 'https://acme.okta.com', OKTA_API_TOKEN: 'token' };
@@ -18,6 +21,49 @@ describe('worker configuration', () => {
     );
     expect(() => workerConfigFromEnv({ ...base, OFFBOARD_RETRY_MAX_INTERVAL: 'soon' })).toThrow(
       /OFFBOARD_RETRY_MAX_INTERVAL must be a duration/,
+    );
+  });
+});
+
+describe('the worker’s Okta credential and org', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'worker-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, content: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+
+  it('reads OKTA_API_TOKEN_FILE and OKTA_PRIVATE_KEY_FILE, without one trailing newline, and refuses both forms', () => {
+    const tokenFile = file('token', '00abcdefghijklmnopqrstuvwxyz0123456789ABCD\n');
+    expect(
+      workerConfigFromEnv({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_API_TOKEN_FILE: tokenFile }).okta.auth,
+    ).toEqual({ kind: 'api-token', token: '00abcdefghijklmnopqrstuvwxyz0123456789ABCD' });
+    expect(() => workerConfigFromEnv({ ...base, OKTA_API_TOKEN_FILE: tokenFile })).toThrow(
+      'Set OKTA_API_TOKEN or OKTA_API_TOKEN_FILE, not both',
+    );
+    const keyFile = file('key.pem', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+    const app = { OKTA_ORG_URL: 'https://acme.okta.com', OKTA_CLIENT_ID: '0oa1', OKTA_SCOPES: 'okta.users.manage' };
+    expect(workerConfigFromEnv({ ...app, OKTA_PRIVATE_KEY_FILE: keyFile }).okta.auth).toMatchObject({
+      privateKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----',
+    });
+    expect(() => workerConfigFromEnv({ ...app, OKTA_PRIVATE_KEY_FILE: keyFile, OKTA_PRIVATE_KEY: 'pem' })).toThrow(
+      'Set OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE, not both',
+    );
+  });
+
+  it('refuses a placeholder token without printing it', () => {
+    expect(() => workerConfigFromEnv({ ...base, OKTA_API_TOKEN: 'change-me-okta-token' })).toThrow(
+      /^OKTA_API_TOKEN holds a placeholder, not a secret/,
+    );
+  });
+
+  it('refuses an http:// org, whose requests would carry the credential in clear, except on the loopback', () => {
+    expect(() => workerConfigFromEnv({ ...base, OKTA_ORG_URL: 'http://acme.okta.com' })).toThrow(
+      /^OKTA_ORG_URL must be https:\/\//,
+    );
+    expect(workerConfigFromEnv({ ...base, OKTA_ORG_URL: 'http://127.0.0.1:8090' }).okta.orgUrl).toBe(
+      'http://127.0.0.1:8090',
     );
   });
 });

@@ -1,6 +1,7 @@
 // Everything a workflow test needs: the suite's real Temporal server, an in-process Okta emulator
-// reached through the real Okta SDK, and the project's worker layout on a task queue of its own.
-import type { WorkflowHandle } from '@temporalio/client';
+// reached through the real Okta SDK, and the project's worker layout on a task queue of its own, with
+// payloads encrypted as in production (a test key unless the test gives its own).
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -12,6 +13,7 @@ import {
 } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { dataConverterFor, FAILURE_CONVERTER_PATH, parseCodecKeys } from '../../codec';
 import { createOktaClient } from '../../okta/client';
 import { DEFAULT_POLICY, type OffboardingPolicy } from '../../activities/policy';
 import { startOffboarding, type StartedRun } from '../../runs/offboardings';
@@ -22,6 +24,7 @@ import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../worker/workers'
 import { statusQuery, type OffboardingRequest, type OffboardingStatus } from '../../workflows/definitions';
 import type { offboardUser } from '../../workflows/offboard-user';
 import { startTestEmulator, TOKEN, type TestEmulator } from '@okta-offboarding/okta-emulator/testing';
+import { TEST_CODEC_KEY_LINES, writeCodecKeysFile } from './codec';
 import { connectToSuiteServer, uniqueTaskQueue } from './temporal';
 
 /**
@@ -52,6 +55,8 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    // As a worker with a codec bundles it: failure messages leave the sandbox as encoded attributes.
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
   });
   return bundle;
@@ -61,11 +66,16 @@ export interface HarnessOptions {
   policy?: Partial<OffboardingPolicy>;
   budget?: OktaBudget;
   emulator?: Parameters<typeof startTestEmulator>[0];
+  /** Keys-file lines for the client and workers (the last is current); `null` runs with plaintext payloads. */
+  codecKeys?: string[] | null;
 }
 
 export class OffboardingHarness {
   private workers: Worker[] = [];
   private running?: Promise<void>;
+  private temporal: Client;
+  private keyLines: string[] | null;
+  private keysFile?: string;
   readonly policy: OffboardingPolicy;
 
   private constructor(
@@ -82,6 +92,14 @@ export class OffboardingHarness {
       approvalThreshold: 1_000_000,
       ...options.policy,
     };
+    this.keyLines = options.codecKeys === undefined ? TEST_CODEC_KEY_LINES : options.codecKeys;
+    this.temporal = this.connectClient();
+  }
+
+  /** A client on the suite's connection with the harness's codec (`env.client` has none: it reads history raw). */
+  private connectClient(): Client {
+    const dataConverter = dataConverterFor(this.keyLines ? parseCodecKeys(this.keyLines.join('\n')) : undefined);
+    return new Client({ connection: this.env.connection, namespace: 'default', dataConverter });
   }
 
   static async start(options: HarnessOptions = {}): Promise<OffboardingHarness> {
@@ -91,8 +109,25 @@ export class OffboardingHarness {
     return harness;
   }
 
-  get client() {
-    return this.env.client;
+  /** The client the harness's workers agree with: it encrypts what it sends and decrypts what it reads. */
+  get client(): Client {
+    return this.temporal;
+  }
+
+  /** The environment that gives a CLI, intake or worker config the harness's keys (OFFBOARD_CODEC_KEYS_FILE). */
+  get codecEnv(): NodeJS.ProcessEnv {
+    if (!this.keyLines) return {};
+    this.keysFile ??= writeCodecKeysFile(this.keyLines);
+    return { OFFBOARD_CODEC_KEYS_FILE: this.keysFile };
+  }
+
+  /** A key rotation, as operators do it: every worker restarts with the new keys file, and so does the client. */
+  async rotateKeys(lines: string[]): Promise<void> {
+    await this.stopWorkers();
+    this.keyLines = lines;
+    this.keysFile = undefined;
+    this.temporal = this.connectClient();
+    await this.startWorkers();
   }
 
   get admin() {
@@ -107,7 +142,8 @@ export class OffboardingHarness {
       okta: createOktaClient({ orgUrl: this.okta.url, auth: { kind: 'api-token', token: TOKEN } }),
       policy: this.policy,
       budget: this.options.budget ?? GENEROUS_BUDGET,
-      temporal: this.env.client,
+      temporal: this.client,
+      dataConverter: this.client.options.dataConverter,
       workflowCode: { workflowBundle: await workflowBundle() },
       overrides: { shutdownGraceTime: '1s' },
     });

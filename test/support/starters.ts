@@ -6,17 +6,20 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildIntake, type IntakeDeps } from '../../client/intake/server';
 import type { OffboardingHarness } from './offboarding';
 
-export const HR_SECRET = 'workday-secret-0123456789';
-export const OLD_HR_SECRET = 'workday-old-secret-98765';
-export const HOOK_SECRET = 'okta-hook-shared-secret-42';
+// 32 bytes and more, as start-up requires; the second one is what `openssl rand -base64 32` prints (with `=`).
+export const HR_SECRET = 'test-workday-hmac-key-5f0c2a9e81d4b7';
+export const OLD_HR_SECRET = 'q3Jv8yXo0bT1mZs9K2wLr4eN6uHc5aPdGiQfVtYxBn8=';
+export const HOOK_SECRET = 'test-okta-hook-key-7d1e94c0b25a3f68';
 
 /** An intake on the harness's Temporal and emulator, with two HR secrets of one name (a rotation). */
 export function testIntake(
   harness: OffboardingHarness,
   overrides: Partial<IntakeDeps['config']> = {},
   temporal?: Client,
+  logger?: IntakeDeps['logger'],
 ): Promise<FastifyInstance> {
   return buildIntake({
+    logger,
     config: {
       hmacSecrets: [
         { name: 'workday', secret: HR_SECRET },
@@ -34,16 +37,34 @@ export function testIntake(
   });
 }
 
-/** The header docs/cli-and-intake.md ("The signature") specifies, computed here independently of the intake's code. */
+/**
+ * The `v2` header docs/cli-and-intake.md ("The signature") specifies, computed here independently of the
+ * intake's code: HMAC-SHA256 over the netstrings (`<byte length>:<bytes>,`) of t, METHOD, path, query,
+ * content type and body.
+ */
 export function signature(
   secret: string,
   method: string,
-  path: string,
+  pathWithQuery: string,
+  body: string,
+  t = Math.floor(Date.now() / 1000),
+  contentType = body ? 'application/json' : '',
+): string {
+  const [path = '', ...rest] = pathWithQuery.split('?');
+  const parts = [String(t), method, path, rest.join('?'), contentType, body];
+  const canonical = parts.map((part) => `${Buffer.byteLength(part)}:${part},`).join('');
+  return `t=${t},v2=${createHmac('sha256', secret).update(canonical).digest('hex')}`;
+}
+
+/** The old `v1` header (refused unless OFFBOARD_ACCEPT_V1_SIGNATURES=1). */
+export function signatureV1(
+  secret: string,
+  method: string,
+  pathWithQuery: string,
   body: string,
   t = Math.floor(Date.now() / 1000),
 ): string {
-  const hex = createHmac('sha256', secret).update(`${t}.${method}.${path}.${body}`).digest('hex');
-  return `t=${t},v1=${hex}`;
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${method}.${pathWithQuery}.${body}`).digest('hex')}`;
 }
 
 export interface SignedCall {
@@ -55,20 +76,23 @@ export interface SignedCall {
   secret?: string;
   t?: number;
   header?: string | null;
+  /** Sent and signed instead of `application/json`. */
+  contentType?: string;
 }
 
 export function call(app: FastifyInstance, request: SignedCall): Promise<LightMyRequestResponse> {
   const payload = request.rawBody ?? (request.body === undefined ? '' : JSON.stringify(request.body));
+  const contentType = request.contentType ?? (payload ? 'application/json' : '');
   const header =
     request.header === undefined
-      ? signature(request.secret ?? HR_SECRET, request.method, request.url, payload, request.t)
+      ? signature(request.secret ?? HR_SECRET, request.method, request.url, payload, request.t, contentType)
       : request.header;
   return app.inject({
     method: request.method,
     url: request.url,
     payload: payload || undefined,
     headers: {
-      ...(payload ? { 'content-type': 'application/json' } : {}),
+      ...(contentType ? { 'content-type': contentType } : {}),
       ...(header === null ? {} : { 'offboard-signature': header }),
     },
   });

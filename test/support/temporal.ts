@@ -5,6 +5,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
+import { decodeInPlace } from './codec';
 
 export const HISTORY_FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
 
@@ -28,11 +29,12 @@ export async function connectToSuiteServer(): Promise<TestWorkflowEnvironment> {
 /**
  * With RECORD_HISTORIES=1, saves the run's history as `<name>.json`; the replay test replays
  * every such fixture against the current workflow code, so a change that breaks runs already
- * waiting on a timer fails the build.
+ * waiting on a timer fails the build. Saved decoded: the harness's test key dies with its process.
  */
 export async function recordHistory(name: string, handle: WorkflowHandle): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await handle.fetchHistory();
+  await decodeInPlace(history, handle.client.options.loadedDataConverter.payloadCodecs);
   mkdirSync(HISTORY_FIXTURES, { recursive: true });
   writeFileSync(join(HISTORY_FIXTURES, `${name}.json`), historyToJSON(history));
 }

@@ -1,12 +1,14 @@
 // `npm run bench -- [--users N] [--rate-limits workforce|unlimited|table.json] [--time-scale X]
-//                   [--seed S] [--workers K] [--share F] [--baseline] [--skip-ceiling] [--baseline-only]`
+//                   [--seed S] [--workers K] [--share F] [--baseline] [--skip-ceiling] [--baseline-only]
+//                   [--no-encryption]`
 //
 // A layoff of N people on one machine: the Temporal dev server (SQLite in a temp dir, headless),
 // the Okta emulator (Workforce limits, no burst, one Okta minute = 60/X real seconds), the worker(s)
 // with the Okta budget scaled to the emulator's time scale, N offboardings started at once through
 // the HR intake (signed `POST /v1/offboardings`). Reports lockout and completion against the
 // rate-limit floor (floor.ts), the Temporal ceiling (the same run with unlimited limits), calls per
-// person by bucket, 429s, runs, residual access, CPU and memory; with `--baseline` the same seed
+// person by bucket, 429s, runs, residual access, CPU and memory (payloads encrypted as in production, unless
+// `--no-encryption`: the two worker CPU figures give the codec's cost); with `--baseline` the same seed
 // offboarded by a sequential script (baseline.ts). Writes bench-results/latest.json (docs/architecture.md section 10).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -17,7 +19,8 @@ import type { Client } from '@temporalio/client';
 import Table from 'cli-table3';
 import { createOktaClient } from '../../okta/client';
 import { buildIntake } from '../../client/intake/server';
-import { signPayload } from '../../client/intake/signature';
+import { signV2 } from '../../client/intake/signature';
+import { dataConverterFor, generateKeyLine, loadCodecKeys } from '../../codec';
 import { connectClient } from '../../runs/temporal';
 import { EMULATOR_CLI, EmulatorAdmin } from '@okta-offboarding/okta-emulator';
 import { unlimitedTable, workforceTable } from '@okta-offboarding/okta-emulator';
@@ -49,6 +52,8 @@ interface Options {
   baselineOnly: boolean;
   /** OFFBOARD_OKTA_RATE_SHARE for the worker; the worker's default (0.9) when absent. */
   share?: string;
+  /** The AES-GCM payload codec on the worker and the intake's client, as in production (`--no-encryption`: off). */
+  encryption: boolean;
 }
 
 interface Resources {
@@ -86,6 +91,7 @@ function parseOptions(): Options {
       'skip-ceiling': { type: 'boolean', default: false },
       'baseline-only': { type: 'boolean', default: false },
       share: { type: 'string' },
+      'no-encryption': { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -108,6 +114,7 @@ function parseOptions(): Options {
     ceiling: !values['skip-ceiling'],
     baselineOnly: values['baseline-only'] as boolean,
     share: values.share,
+    encryption: !values['no-encryption'],
   };
 }
 
@@ -252,11 +259,16 @@ async function startThroughIntake(
       const body = JSON.stringify({ user: userId, eventId: `bench-${index}-${userId}`, reason: 'Benchmark layoff' });
       for (let attempt = 0; ; attempt++) {
         const t = Math.floor(Date.now() / 1000);
-        const signature = signPayload(HMAC_SECRET, t, 'POST', '/v1/offboardings', body);
+        const signature = signV2(HMAC_SECRET, t, {
+          method: 'POST',
+          pathWithQuery: '/v1/offboardings',
+          contentType: 'application/json',
+          rawBody: body,
+        });
         if (attempt === 0) startedAt.set(userId, Date.now());
         const response = await fetch(`${intakeUrl}/v1/offboardings`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'offboard-signature': `t=${t},v1=${signature}` },
+          headers: { 'content-type': 'application/json', 'offboard-signature': `t=${t},v2=${signature}` },
           body,
         }).catch((error: unknown) => ({ status: 0, text: async () => String(error) }));
         if (response.status === 202) {
@@ -360,11 +372,15 @@ async function runOurs(
 ): Promise<PhaseResult> {
   const limits = name === 'ceiling' ? 'unlimited' : options.rateLimits;
   const stack = await startStack(dir, name, limits, options.timeScale);
+  // An empty OFFBOARD_CODEC_KEYS_FILE overrides one the shell may export: the figure is without the codec.
+  const keysFile = options.encryption ? join(dir, 'codec-keys') : '';
+  if (keysFile) writeFileSync(keysFile, `${generateKeyLine('bench')}\n`, { mode: 0o600 });
   const client = await connectClient({
     connection: { address: stack.address },
     namespace: 'default',
     taskQueue: TASK_QUEUE,
     uiUrl: '',
+    dataConverter: dataConverterFor(loadCodecKeys({ OFFBOARD_CODEC_KEYS_FILE: keysFile })),
   });
   try {
     await stack.admin.seed(org);
@@ -373,6 +389,7 @@ async function runOurs(
       OFFBOARD_OKTA_RATE_LIMITS: workerRateLimits(published),
       // A planned layoff raises the blast-radius threshold to its size (docs/operations.md): every run still asks.
       OFFBOARD_APPROVAL_THRESHOLD: String(userIds.length),
+      OFFBOARD_CODEC_KEYS_FILE: keysFile,
     };
     if (options.share) env.OFFBOARD_OKTA_RATE_SHARE = options.share;
     if (name === 'ceiling') env.OFFBOARD_OKTA_CONCURRENCY = OKTA_BUCKETS.map((bucket) => `${bucket}=32`).join(',');
@@ -600,6 +617,7 @@ function resultJson(
     rateLimits: options.rateLimits,
     seed: options.seed,
     workers: options.workers,
+    encryption: options.encryption ? 'aes-256-gcm' : 'off',
     floors: {
       lockout: { floorMs: lockFloor.floorMs, bottleneck: lockFloor.bottleneck, byBucket: lockFloor.byBucket },
       completion: { floorMs: doneFloor.floorMs, bottleneck: doneFloor.bottleneck, byBucket: doneFloor.byBucket },
@@ -738,7 +756,7 @@ function printTable(
   );
   row('people keeping access', (p) => String(p.residual.count));
   row(
-    'worker CPU s per 1,000',
+    `worker CPU s per 1,000 (${options.encryption ? 'encrypted' : 'plaintext'})`,
     (p) => p.resources.workerCpuSPer1000.toFixed(1),
     '',
     '',
@@ -751,7 +769,7 @@ function printTable(
     p.name === 'baseline' ? '-' : `${p.starts.retries}, ${ms(p.starts.durationMs)}`,
   );
   process.stdout.write(
-    `\nLayoff of ${ours.users} people, ${options.rateLimits} limits, time scale ${options.timeScale} (one Okta minute = ${(60 / options.timeScale).toFixed(0)} s), ${options.workers} worker(s), seed ${options.seed}\n`,
+    `\nLayoff of ${ours.users} people, ${options.rateLimits} limits, time scale ${options.timeScale} (one Okta minute = ${(60 / options.timeScale).toFixed(0)} s), ${options.workers} worker(s), seed ${options.seed}, payloads ${options.encryption ? 'encrypted (AES-256-GCM)' : 'plaintext (--no-encryption)'}\n`,
   );
   process.stdout.write(`${out.toString()}\n`);
   // The lock-out against its rate-limit floor is the figure a layoff is judged by: printed, never a

@@ -3,8 +3,8 @@
 // requests to every authenticated route. Property: the answer is a 4xx with a JSON error, except
 // the exact replay of a valid start inside the window, which is answered with the existing run.
 // The caller checks the rest: the server is still up, its memory is bounded, and no run started.
-import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
+import { signV2 } from '../../client/intake/signature';
 import type { IntakeCall } from './load';
 
 export interface FuzzOptions {
@@ -31,8 +31,9 @@ export interface FuzzReport {
 const ROUTES = ['start', 'cancel', 'rehire', 'wipe-now', 'expedite', 'reschedule', 'status'] as const;
 type Route = (typeof ROUTES)[number];
 
-const sign = (secret: string, t: number, method: string, path: string, body: string): string =>
-  createHmac('sha256', secret).update(`${t}.${method}.${path}.${body}`).digest('hex');
+const JSON_TYPE = 'application/json';
+const sign = (secret: string, t: number, method: string, path: string, body: string, contentType = JSON_TYPE): string =>
+  signV2(secret, t, { method, pathWithQuery: path, contentType, rawBody: body });
 const nowS = (): number => Math.floor(Date.now() / 1000);
 
 const printable = (maxLength: number, minLength = 0): fc.Arbitrary<string> =>
@@ -130,8 +131,8 @@ function requestArbitrary(options: FuzzOptions): fc.Arbitrary<FuzzRequest> {
           body: body === undefined ? '' : JSON.stringify(body),
         })),
       );
-  const validHeader = (method: string, path: string, body: string, t = nowS()) =>
-    `t=${t},v1=${sign(secret, t, method, path, body)}`;
+  const validHeader = (method: string, path: string, body: string, t = nowS(), contentType = JSON_TYPE) =>
+    `t=${t},v2=${sign(secret, t, method, path, body, contentType)}`;
 
   const unsigned = target(false).map((r): FuzzRequest => ({
     kind: 'unsigned',
@@ -154,7 +155,7 @@ function requestArbitrary(options: FuzzOptions): fc.Arbitrary<FuzzRequest> {
     body: r.body,
     headers: {
       ...json,
-      'offboard-signature': `t=${nowS()},v1=${sign(other === secret ? `${other}x` : other, nowS(), r.method, r.path, r.body)}`,
+      'offboard-signature': `t=${nowS()},v2=${sign(other === secret ? `${other}x` : other, nowS(), r.method, r.path, r.body)}`,
     },
   }));
   const stale = fc
@@ -244,7 +245,10 @@ function requestArbitrary(options: FuzzOptions): fc.Arbitrary<FuzzRequest> {
       method: 'POST',
       path: r.path,
       body: r.body || 'x',
-      headers: { 'content-type': type, 'offboard-signature': validHeader('POST', r.path, r.body || 'x') },
+      headers: {
+        'content-type': type,
+        'offboard-signature': validHeader('POST', r.path, r.body || 'x', nowS(), type),
+      },
     }));
   const replayedSteering = fc
     .tuple(

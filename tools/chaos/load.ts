@@ -1,8 +1,8 @@
 // The load of one scenario: a fresh sample org, one HR event per person through the signed intake
 // (retried on 503 and refused connections, as an HR system retries), a fault injector running
 // alongside, then the wait for every run to close and the check of every person.
-import { createHmac } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { signV2 } from '../../client/intake/signature';
 import type { EmulatorAdmin } from '@okta-offboarding/okta-emulator';
 import { generateSampleOrg } from '@okta-offboarding/okta-emulator';
 import type { Org } from '@okta-offboarding/okta-emulator';
@@ -39,8 +39,7 @@ export function signatureHeader(
   body: string,
   t = Math.floor(Date.now() / 1000),
 ): string {
-  const hex = createHmac('sha256', secret).update(`${t}.${method}.${pathWithQuery}.${body}`).digest('hex');
-  return `t=${t},v1=${hex}`;
+  return `t=${t},v2=${signV2(secret, t, { method, pathWithQuery, contentType: 'application/json', rawBody: body })}`;
 }
 
 /** How the load reaches the intake: HTTP to its process, or `inject` into an in-process one (tests). */

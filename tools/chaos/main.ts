@@ -31,6 +31,7 @@ import {
   connect,
   freePort,
   prebundledWorkflows,
+  writeCodecKeys,
   ROOT,
   rssMb,
   startEmulator,
@@ -171,6 +172,7 @@ async function run(
   const { emulator, admin } = await startEmulator(opts.timeScale);
   cleanups.push(() => void emulator.close());
   const bundle = await prebundledWorkflows(workDir);
+  const codecKeysFile = writeCodecKeys(workDir);
   const env = appEnv({
     address,
     namespace: 'default',
@@ -179,11 +181,12 @@ async function run(
     timeScale: opts.timeScale,
     bundle,
     intakePort: await freePort(),
+    codecKeysFile,
   });
   const workers = new WorkerPool(supervisor, env);
   await Promise.all([workers.start('worker-1'), workers.start('worker-2')]);
   const intake = await startIntake(supervisor, env);
-  const client = await connect(address, 'default');
+  const client = await connect(address, 'default', codecKeysFile);
   cleanups.push(() => void client.connection.close());
   log(
     `Okta emulator ${emulator.url} (time scale ${opts.timeScale}), workers ready, intake ${intake.url} (${elapsed()})\n`,

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { dataConverterFor, FAILURE_CONVERTER_PATH, generateKeyLine, loadCodecKeys } from '../../codec';
 import { EmulatorAdmin } from '@okta-offboarding/okta-emulator';
 import { startOktaEmulator, type OktaEmulator } from '@okta-offboarding/okta-emulator';
 import { WORKFORCE_LIMITS } from '../../worker/budget';
@@ -54,6 +55,7 @@ export function prebundledWorkflows(dir: string): Promise<string> {
   bundlePath ??= (async () => {
     const { code } = await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
+      failureConverterPath: FAILURE_CONVERTER_PATH,
       logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     });
     const path = join(dir, 'workflow-bundle.js');
@@ -112,6 +114,8 @@ export interface AppEnvOptions {
   timeScale: number;
   bundle: string;
   intakePort?: number;
+  /** The payload encryption keys file (codec/), as production has one. */
+  codecKeysFile: string;
 }
 
 /** The environment docker-compose.yml gives the worker and intake containers, pointed at this stack. */
@@ -125,6 +129,7 @@ export function appEnv(options: AppEnvOptions): NodeJS.ProcessEnv {
     OKTA_ORG_URL: options.oktaUrl,
     OKTA_API_TOKEN: OKTA_TOKEN,
     OFFBOARD_WORKFLOW_BUNDLE: options.bundle,
+    OFFBOARD_CODEC_KEYS_FILE: options.codecKeysFile,
     OFFBOARD_DEVICE_WIPE_DELAY: '5s',
     OFFBOARD_OKTA_GROUP: 'Offboarding',
     OFFBOARD_PROTECTED_GROUPS: 'Super Admins',
@@ -184,9 +189,17 @@ export async function startIntake(
   return { url, pid: () => supervisor.pid('intake') };
 }
 
-export async function connect(address: string, namespace: string): Promise<Client> {
+/** A codec keys file in `dir` with one new key. */
+export function writeCodecKeys(dir: string): string {
+  const path = join(dir, 'codec-keys');
+  writeFileSync(path, `${generateKeyLine('chaos-1')}\n`, { mode: 0o600 });
+  return path;
+}
+
+export async function connect(address: string, namespace: string, codecKeysFile?: string): Promise<Client> {
   const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+  const dataConverter = dataConverterFor(loadCodecKeys({ OFFBOARD_CODEC_KEYS_FILE: codecKeysFile }));
+  return new Client({ connection, namespace, dataConverter });
 }
 
 /** Resident memory of a process and its children, in MB, from /proc. */
