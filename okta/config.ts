@@ -155,8 +155,9 @@ export function oktaConfigFromEnv(
     throw new Error(
       `Set ${prefix}API_TOKEN (or ${prefix}API_TOKEN_FILE), or ${prefix}CLIENT_ID with a private key for an OAuth service app`,
     );
-  // Okta issues the token (42 characters) and the key: only a placeholder is refused, no minimum
-  // length, which the emulator's test tokens would fail.
-  checkSecret(`${prefix}API_TOKEN`, token);
+  // Okta's tokens are 42 characters: a real org (https) gets the 32-byte minimum; the emulator on a
+  // loopback or declared plain-HTTP host keeps its short test tokens.
+  const realOrg = new URL(orgUrl).protocol === 'https:';
+  checkSecret(`${prefix}API_TOKEN`, token, realOrg ? { minBytes: 32 } : {});
   return { orgUrl, auth: { kind: 'api-token', token } };
 }

@@ -175,8 +175,17 @@ describe('transport', () => {
   it('refuses an http:// Okta org except on the loopback', () => {
     expect(refusal({ OKTA_ORG_URL: 'http://acme.okta.com' })).toMatch(/^OKTA_ORG_URL must be https:\/\//);
     expect(refusal({ OKTA_ORG_URL: 'http://okta-emulator:8080' })).toMatch(/^OKTA_ORG_URL must be https:\/\//);
-    for (const url of ['https://acme.okta.com', 'http://127.0.0.1:8090', 'http://localhost:8090', 'http://[::1]:8090'])
+    for (const url of ['http://127.0.0.1:8090', 'http://localhost:8090', 'http://[::1]:8090'])
       expect(intakeConfigFromEnv(env({ OKTA_ORG_URL: url })).okta.orgUrl).toBe(url);
+    const realToken = '00abcdefghijklmnopqrstuvwxyz0123456789ABCD';
+    expect(
+      intakeConfigFromEnv(env({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_API_TOKEN: realToken })).okta.orgUrl,
+    ).toBe('https://acme.okta.com');
+    // A real org's token is at least 32 bytes; the emulator's short test tokens pass on its plain-HTTP hosts only.
+    expect(refusal({ OKTA_ORG_URL: 'https://acme.okta.com' })).toMatch(/^OKTA_API_TOKEN is shorter than 32 bytes/);
+    // The compose trial's emulator, on a private network, is declared.
+    const compose = env({ OKTA_ORG_URL: 'http://okta-emulator:8080', OKTA_ORG_HTTP_HOSTS: 'okta-emulator' });
+    expect(intakeConfigFromEnv(compose).okta.orgUrl).toBe('http://okta-emulator:8080');
   });
 
   it('listens on the loopback without TLS, and anywhere else only with a certificate or an explicit proxy', () => {

@@ -32,7 +32,7 @@ describe('queue rates', () => {
   });
 
   it('OFFBOARD_OKTA_RATE_LIMITS sets a bucket or the cumulative limit, and refuses a bucket Okta does not have', () => {
-    const env = { OKTA_ORG_URL: 'https://acme.okta.com', OKTA_API_TOKEN: 'token' };
+    const env = { OKTA_ORG_URL: 'https://acme.okta.com', OKTA_API_TOKEN: '00abcdefghijklmnopqrstuvwxyz0123456789ABCD' };
 
     const budget = workerConfigFromEnv({ ...env, OFFBOARD_OKTA_RATE_LIMITS: 'users=1200,cumulative=12000' }).budget;
 

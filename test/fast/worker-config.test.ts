@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { workerConfigFromEnv } from '../../worker/config';
 
-const base = { OKTA_ORG_URL: 'https://acme.okta.com', OKTA_API_TOKEN: 'token' };
+const base = { OKTA_ORG_URL: 'https://acme.okta.com', OKTA_API_TOKEN: '00abcdefghijklmnopqrstuvwxyz0123456789ABCD' };
 
 describe('worker configuration', () => {
   it('backs Okta retries off to 1 minute by default, and to OFFBOARD_RETRY_MAX_INTERVAL when set', () => {
@@ -50,6 +50,17 @@ describe('the worker’s Okta credential and org', () => {
     expect(() => workerConfigFromEnv({ ...app, OKTA_PRIVATE_KEY_FILE: keyFile, OKTA_PRIVATE_KEY: 'pem' })).toThrow(
       'Set OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE, not both',
     );
+  });
+
+  it('refuses a token shorter than 32 bytes for a real org (https), without printing it; the emulator keeps its short ones', () => {
+    expect(() => workerConfigFromEnv({ ...base, OKTA_API_TOKEN: 'short-okta-token-1234' })).toThrow(
+      /^OKTA_API_TOKEN is shorter than 32 bytes/,
+    );
+    expect(() => workerConfigFromEnv({ ...base, OKTA_API_TOKEN: 'short-okta-token-1234' })).not.toThrow(
+      /short-okta-token-1234/,
+    );
+    const emulator = { OKTA_ORG_URL: 'http://127.0.0.1:8090', OKTA_API_TOKEN: 'test-token' };
+    expect(workerConfigFromEnv(emulator).okta.auth).toEqual({ kind: 'api-token', token: 'test-token' });
   });
 
   it('refuses a placeholder token without printing it', () => {
