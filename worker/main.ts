@@ -20,13 +20,24 @@ async function run(): Promise<void> {
     },
   });
   const okta = createOktaClient(config.okta);
-  // The offboarding group by id: runs it starts confirm membership by id, and a name is looked up once, here.
+  // The offboarding group by id: runs it starts confirm membership by id. A name is looked up once, here; when
+  // that fails (no such group yet, two of that name, Okta unreachable) the name stays, and each run and poll
+  // looks it up itself, refusing an ambiguous name.
   const group = config.policy.offboardingGroup;
   if (group) {
-    const groupId = await resolveGroupId(okta, group);
-    if (!groupId) throw new Error(`OFFBOARD_OKTA_GROUP: Okta has no group ${group}`);
-    if (groupId !== group) logger.info('Offboarding group resolved', { name: group, groupId });
-    config.policy.offboardingGroup = groupId;
+    const groupId = await resolveGroupId(okta, group).catch((error: unknown) => {
+      logger.warn('OFFBOARD_OKTA_GROUP could not be looked up: runs will look it up (give the id to avoid this)', {
+        group,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return undefined;
+    });
+    if (groupId && groupId !== group) {
+      logger.info('Offboarding group resolved', { name: group, groupId });
+      config.policy.offboardingGroup = groupId;
+    } else if (!groupId) {
+      logger.warn('OFFBOARD_OKTA_GROUP names no group in Okta yet: runs will look it up', { group });
+    }
   }
   const connection = await NativeConnection.connect(config.temporal.connection);
   const temporal = await connectClient(config.temporal);
