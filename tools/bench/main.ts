@@ -723,7 +723,7 @@ function printTable(
   row(
     'Okta calls per person',
     (p) => p.calls.perUser.toFixed(1),
-    `${doneFloor.perUser.toFixed(1)} min`,
+    doneFloor.perUser.toFixed(1),
     ratio(ours.calls.perUser, doneFloor.perUser),
     (p) => p.calls.perUser,
   );
