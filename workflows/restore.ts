@@ -73,11 +73,10 @@ export async function restoreFromSnapshot(okta: OktaCalls, record: RunRecord, re
     return;
   }
 
-  const trigger = policy.offboardingGroup?.toLowerCase();
   const groups = snapshot.groups.filter((group) => group.type === 'OKTA_GROUP');
   const groupStep = record.begin('addGroupMembership', 'rehired');
   await forEachLimited(groups, policy.itemConcurrency, async (group) => {
-    if (trigger && (group.id.toLowerCase() === trigger || group.name.toLowerCase() === trigger)) {
+    if (isTrigger(policy, group)) {
       record.add(groupStep, {
         id: group.id,
         kind: 'group',
@@ -86,18 +85,8 @@ export async function restoreFromSnapshot(okta: OktaCalls, record: RunRecord, re
       });
       return;
     }
-    const result = await okta.call(
-      'addGroupMembership',
-      'revoke',
-      `Re-add ${userId} to group ${group.id} (${group.name})`,
-      { groupId: group.id, userId },
-    );
+    const result = await reAddGroup(okta, userId, group, notes);
     record.add(groupStep, { id: group.id, kind: 'group', outcome: result.outcome, reason: result.reason });
-    for (const ruleId of group.ruleIds) {
-      notes.push(
-        `Group ${group.id} (${group.name}) is managed by rule ${ruleId}; the user is on that rule's exclusion list. Remove them from it in Okta to let the rule manage the membership again.`,
-      );
-    }
   });
   record.finish(groupStep);
 
@@ -106,13 +95,7 @@ export async function restoreFromSnapshot(okta: OktaCalls, record: RunRecord, re
     snapshot.apps.filter((app) => app.scope === 'USER'),
     policy.itemConcurrency,
     async (app) => {
-      const args = { appId: app.id, userId, ...(app.profile ? { profile: app.profile } : {}) };
-      const result = await okta.call(
-        'assignApp',
-        'revoke',
-        `Re-assign app ${app.id} (${app.label}) to ${userId} with its app-user profile`,
-        args,
-      );
+      const result = await reAssignApp(okta, userId, app);
       record.add(appStep, { id: app.id, kind: 'app', outcome: result.outcome, reason: result.reason });
     },
   );
@@ -167,26 +150,14 @@ async function restoreWhatWasRemoved(
   }
 
   const removed = removedByRun(steps, snapshot);
-  const trigger = policy.offboardingGroup?.toLowerCase();
   const groupStep = record.begin('addGroupMembership', 'rehired');
   await forEachLimited(snapshot.groups, policy.itemConcurrency, async (group) => {
     const skip = (reason: string) =>
       record.add(groupStep, { id: group.id, kind: 'group', outcome: 'not-needed', reason });
-    if (trigger && (group.id.toLowerCase() === trigger || group.name.toLowerCase() === trigger))
-      return skip('the offboarding group itself');
+    if (isTrigger(policy, group)) return skip('the offboarding group itself');
     if (!removed.groups.has(group.id)) return skip('the run did not remove this membership');
-    const result = await okta.call(
-      'addGroupMembership',
-      'revoke',
-      `Re-add ${userId} to group ${group.id} (${group.name})`,
-      { groupId: group.id, userId },
-    );
+    const result = await reAddGroup(okta, userId, group, notes);
     record.add(groupStep, { id: group.id, kind: 'group', outcome: result.outcome, reason: result.reason });
-    for (const ruleId of group.ruleIds) {
-      notes.push(
-        `Group ${group.id} (${group.name}) is managed by rule ${ruleId}; the user is on that rule's exclusion list. Remove them from it in Okta to let the rule manage the membership again.`,
-      );
-    }
   });
   record.finish(groupStep);
 
@@ -197,17 +168,49 @@ async function restoreWhatWasRemoved(
       record.add(appStep, { id: app.id, kind: 'app', outcome: 'not-needed', reason });
       return;
     }
-    const args = { appId: app.id, userId, ...(app.profile ? { profile: app.profile } : {}) };
-    const result = await okta.call(
-      'assignApp',
-      'revoke',
-      `Re-assign app ${app.id} (${app.label}) to ${userId} with its app-user profile`,
-      args,
-    );
+    const result = await reAssignApp(okta, userId, app);
     record.add(appStep, { id: app.id, kind: 'app', outcome: result.outcome, reason: result.reason });
   });
   record.finish(appStep);
   notes.push(NOT_RESTORABLE);
+}
+
+/** The trigger group itself: never restored, or the person would leave again. */
+function isTrigger(policy: RunPolicy, group: OffboardingSnapshot['groups'][number]): boolean {
+  const trigger = policy.offboardingGroup?.toLowerCase();
+  return !!trigger && (group.id.toLowerCase() === trigger || group.name.toLowerCase() === trigger);
+}
+
+/** Re-adds one membership; a rule-managed one also gets a note about the rule's exclusion list. */
+async function reAddGroup(
+  okta: OktaCalls,
+  userId: string,
+  group: OffboardingSnapshot['groups'][number],
+  notes: string[],
+) {
+  const result = await okta.call(
+    'addGroupMembership',
+    'revoke',
+    `Re-add ${userId} to group ${group.id} (${group.name})`,
+    { groupId: group.id, userId },
+  );
+  for (const ruleId of group.ruleIds) {
+    notes.push(
+      `Group ${group.id} (${group.name}) is managed by rule ${ruleId}; the user is on that rule's exclusion list. Remove them from it in Okta to let the rule manage the membership again.`,
+    );
+  }
+  return result;
+}
+
+/** Re-assigns one direct app with the app-user profile the snapshot kept. */
+function reAssignApp(okta: OktaCalls, userId: string, app: OffboardingSnapshot['apps'][number]) {
+  const args = { appId: app.id, userId, ...(app.profile ? { profile: app.profile } : {}) };
+  return okta.call(
+    'assignApp',
+    'revoke',
+    `Re-assign app ${app.id} (${app.label}) to ${userId} with its app-user profile`,
+    args,
+  );
 }
 
 /**
