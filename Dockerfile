@@ -20,6 +20,7 @@ COPY activities ./activities
 COPY worker ./worker
 COPY client ./client
 COPY codec-server ./codec-server
+COPY notifications ./notifications
 COPY scripts ./scripts
 RUN node --import tsx scripts/build.ts
 

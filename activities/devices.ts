@@ -58,16 +58,17 @@ export function createDeviceActivities(okta: Client) {
     },
 
     /** ACTIVE or SUSPENDED -> DEACTIVATED; a 400 E0000001 means it moved meanwhile, so re-read. */
-    async deactivateDevice({ deviceId }: { deviceId: string }): Promise<ChangeResult> {
+    /** `gone`: the device no longer exists (404, or deleted meanwhile). */
+    async deactivateDevice({ deviceId }: { deviceId: string }): Promise<ChangeResult & { gone?: boolean }> {
       try {
         await okta.deviceApi.deactivateDevice({ deviceId });
         return { outcome: 'done' };
       } catch (error) {
-        if (isNotFound(error)) return { outcome: 'not-needed', reason: 'device already deleted' };
+        if (isNotFound(error)) return { outcome: 'not-needed', reason: 'device already deleted', gone: true };
         if (isOktaError(error, 400, 'E0000001')) {
           const device = await getDevice({ deviceId });
-          if (!device || device.status === 'DEACTIVATED')
-            return { outcome: 'not-needed', reason: `device already ${device ? 'DEACTIVATED' : 'deleted'}` };
+          if (!device) return { outcome: 'not-needed', reason: 'device already deleted', gone: true };
+          if (device.status === 'DEACTIVATED') return { outcome: 'not-needed', reason: 'device already DEACTIVATED' };
         }
         throw toTemporalFailure(error, 'deactivateDevice');
       }

@@ -1,17 +1,23 @@
-// Reads of the project's own Temporal runs (no Okta call), for rehire after a run closed.
+// Reads of the project's own Temporal runs (no Okta call), for rehire after a run closed; once Temporal no longer
+// holds the run (deleted, or past the namespace's retention), the audit archive's record of it.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { AuditTrail } from '../archive/trail';
 import { offboardingHandle } from '../runs/offboardings';
 import type { OffboardingReport } from '../workflows/definitions';
 
-export function createTemporalRunActivities(temporal: Client | undefined) {
+export function createTemporalRunActivities(temporal: Client | undefined, archive?: AuditTrail) {
   return {
-    /** The report of the person's last closed offboarding run, if it returned one (a failed run returns none). */
-    async getLastOffboarding({
-      userId,
-    }: {
-      userId: string;
-    }): Promise<Pick<OffboardingReport, 'workflowId' | 'snapshot' | 'steps'> | undefined> {
+    /**
+     * The report of the person's last closed offboarding run, if it returned one (a failed run returns none); when
+     * Temporal has no run of the person, the last offboarding the archive holds with a snapshot (`archived` says so).
+     */
+    async getLastOffboarding({ userId }: { userId: string }): Promise<
+      | (Pick<OffboardingReport, 'workflowId' | 'snapshot' | 'steps'> & {
+          archived?: { runId: string; archivedAt: string };
+        })
+      | undefined
+    > {
       if (!temporal) throw ApplicationFailure.nonRetryable('The worker has no Temporal client for rehire lookups');
       const handle = offboardingHandle(temporal, userId);
       try {
@@ -27,8 +33,11 @@ export function createTemporalRunActivities(temporal: Client | undefined) {
         const report = await handle.result();
         return { workflowId: report.workflowId, snapshot: report.snapshot, steps: report.steps };
       } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return undefined;
-        throw error;
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        const found = await archive?.lastOffboardingWithSnapshot(userId);
+        if (!found) return undefined;
+        const { workflowId, runId, archivedAt, snapshot, steps } = found;
+        return { workflowId, snapshot, steps, archived: { runId, archivedAt } };
       }
     },
   };

@@ -34,7 +34,7 @@ const RUNBOOK: Phase[] = PHASES.filter(
   (phase) => !['needs-attention', 'completed', 'cancelled', 'rehired', 'failed'].includes(phase),
 );
 
-function stepsTable(steps: StepRecord[], options: RenderOptions): string {
+export function stepsTable(steps: StepRecord[], options: RenderOptions): string {
   const table = newTable(['step', 'phase', 'outcome', 'items', 'detail'], options, {
     wordWrap: true,
     colWidths: [24, 22, 12, 8, 60],
@@ -69,7 +69,7 @@ export function renderReport(report: OffboardingReport, options: RenderOptions =
   if (report.snapshot) {
     const s = report.snapshot;
     lines.push(
-      `Snapshot (${s.takenAt}): ${s.groups.length} groups, ${s.apps.length} apps, ${s.factors.length} factors, ${s.devices.length} devices, ${s.oauthClientIds.length} OAuth clients`,
+      `Snapshot (${s.takenAt}): ${s.groups.length} groups, ${s.apps.length} apps, ${s.factors.length} factors, ${s.devices.length} devices${s.oauthClientIds ? `, ${s.oauthClientIds.length} OAuth clients` : ''}`,
     );
   }
   if (report.plan) {

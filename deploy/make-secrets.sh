@@ -38,6 +38,9 @@ write okta-event-hook-secret "$(random 32)"
 write offboard-codec-keys "$(date +%Y%m%d)=$(random 32)
 "
 write offboard-codec-server-token "$(random 32)"
+# The audit archive's database in the compose PostgreSQL, with its own role (deploy/archive-db.sh creates both);
+# hex, so the password needs no escaping in the URL. Another PostgreSQL: put its URL here instead.
+write offboard-archive-database-url "postgres://offboard_archive:$(openssl rand -hex 24)@postgresql:5432/offboard_archive"
 if [ "$emulator" = 1 ]; then
   write okta-api-token "${OKTA_EMULATOR_TOKEN:-emulator-token}"
   write okta-intake-api-token "${OKTA_EMULATOR_TOKEN:-emulator-token}"

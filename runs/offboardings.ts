@@ -19,7 +19,7 @@ import {
   type OffboardingRequest,
 } from '../workflows/definitions';
 import type { offboardUser } from '../workflows/offboard-user';
-import { resolveUserId, steer } from './steering';
+import { isOktaUserId, resolveUserId, steer } from './steering';
 
 export interface StartedRun {
   workflowId: string;
@@ -141,7 +141,10 @@ export async function startOrReschedule(
   return steer(async () => {
     const earlier = await runOfEvent(client, order.correlationId);
     if (earlier) return earlier;
-    const request: OffboardingRequest = { ...order, userId: await resolveUserId(okta, user) };
+    // An Okta id is taken as it is: the run's own first read refuses an unknown user (UserNotFound, before any
+    // change), and a layoff's starts spend no call in Okta's users-get bucket.
+    const userId = isOktaUserId(user) ? user.trim() : await resolveUserId(okta, user);
+    const request: OffboardingRequest = { ...order, userId };
     const started = await startOffboarding(client, taskQueue, request);
     const rescheduledTo = started.created ? undefined : await moveScheduledRun(client, request);
     return rescheduledTo ? { ...started, rescheduledTo } : started;

@@ -107,6 +107,11 @@ export async function steer<T>(action: () => Promise<T>): Promise<T> {
  * The Okta id of `user`, an Okta id or a login, by a read-only `getUser` (Okta accepts both in the
  * path). Emails and names never go further than this: runs carry the id only.
  */
+/** Okta's user ids: `00u` and 17 letters or digits (a login is an e-mail address or a short name, never this). */
+export function isOktaUserId(user: string): boolean {
+  return /^00u[0-9A-Za-z]{17}$/.test(user.trim());
+}
+
 export async function resolveUserId(okta: OktaClient, user: string): Promise<string> {
   const wanted = user.trim();
   if (!wanted) throw new SteeringError('unknown-user', 'No user given');
@@ -230,18 +235,27 @@ export async function retryRun(
 
 /**
  * Rehire: the `rehire` signal while the offboarding run is open; once it has closed, the
- * `rehireUser` workflow (`rehire-<userId>`, USE_EXISTING so a repeated request joins it).
+ * `rehireUser` workflow (`rehire-<userId>`, USE_EXISTING so a repeated request joins it). When Temporal no
+ * longer holds the run (deleted, or past retention), `rehireUser` too if `archived` finds the person's
+ * offboarding in the audit archive (it restores from there); else `no-run`.
  */
 export async function rehire(
   temporal: Client,
   taskQueue: string,
   userId: string,
   requestedBy: string,
+  archived?: (userId: string) => Promise<boolean>,
 ): Promise<RunRef & { via: 'signal' | 'rehireUser' }> {
   const workflowId = offboardWorkflowId(userId);
   return steer(async () => {
-    const description = await temporal.workflow.getHandle(workflowId).describe();
-    if (description.status.name === 'RUNNING') {
+    const description = await temporal.workflow
+      .getHandle(workflowId)
+      .describe()
+      .catch(async (error: unknown) => {
+        if (error instanceof WorkflowNotFoundError && (await archived?.(userId))) return undefined;
+        throw error;
+      });
+    if (description?.status.name === 'RUNNING') {
       try {
         await temporal.workflow.getHandle(workflowId, description.runId).signal(rehireSignal, { requestedBy });
         return { workflowId, runId: description.runId, via: 'signal' as const };

@@ -3,7 +3,7 @@
 // the workflow code prebundled into dist/workflow-bundle.js for the worker's OFFBOARD_WORKFLOW_BUNDLE.
 // The entry points: dist/worker/main.js, dist/client/intake/main.js, dist/codec-server/main.js.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -52,6 +52,8 @@ async function run(): Promise<void> {
     logger: quietLogger,
   });
   writeFileSync(join(dist, 'workflow-bundle.js'), code);
+  // The shipped notification templates, read from beside the compiled activities (activities/notify-templates.ts).
+  cpSync(join(root, 'notifications'), join(dist, 'notifications'), { recursive: true });
   process.stdout.write(
     `Built ${dist} in ${((compiled - started) / 1000).toFixed(1)}s and workflow-bundle.js (${Math.round(code.length / 1024)} KiB) in ${((Date.now() - compiled) / 1000).toFixed(1)}s.\n`,
   );

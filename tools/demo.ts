@@ -16,6 +16,8 @@ import { demoOrg, generateSampleOrg } from '@okta-offboarding/okta-emulator';
 import type { Org } from '@okta-offboarding/okta-emulator';
 import { WORKFORCE_LIMITS } from '../worker/budget';
 import { offboardWorkflowId, OKTA_BUCKETS, parseDuration, type OffboardingReport } from '../workflows/definitions';
+import { giveManagers, startDemoNotifications, type DemoNotifications } from './demo-notify';
+import { startCustomerOrg, type CustomerOrg } from './demo-two-orgs';
 import { followLayoff, followRun, LiveRegion, renderLayoffSummary, type LayoffRun } from './demo-view';
 import { startDevServer } from './dev-server';
 import {
@@ -41,6 +43,8 @@ const PROTECTED_USER = 'break-glass@example.com';
 const OFFBOARDING_GROUP = 'Offboarding';
 /** The demo's payload key, kept as long as .demo/ keeps the runs it encrypted (`--reset` deletes both). */
 const CODEC_KEYS_FILE = join(DEMO_DIR, 'codec-keys');
+/** The worker's audit archive (the embedded PostgreSQL), kept with the runs; `offboard audit` reads a copy of it. */
+const ARCHIVE_DIR = join(DEMO_DIR, 'archive');
 const started = Date.now();
 
 interface DemoOptions {
@@ -55,6 +59,9 @@ interface DemoOptions {
   codecPort: number;
   deviceWipeDelay: string;
   timeScale: number;
+  /** A second emulator: a customer-identity org linked to the workforce org (tools/demo-two-orgs.ts). */
+  twoOrgs?: boolean;
+  cicPort: number;
 }
 
 function port(value: string): number {
@@ -92,6 +99,8 @@ function parseOptions(): DemoOptions {
     .option('--intake-port <port>', 'HTTP intake port', port, 8080)
     .option('--codec-port <port>', 'codec server port (the UI and the CLI decrypt payloads through it)', port, 8888)
     .option('--device-wipe-delay <duration>', 'wait before devices are decommissioned', duration, '20s')
+    .option('--two-orgs', 'also a customer-identity org on a second emulator, offboarded in the same run (Org2Org)')
+    .option('--cic-port <port>', 'port of the second Okta emulator (with --two-orgs)', port, 8091)
     .option(
       '--time-scale <x>',
       'Okta emulator time scale: one Okta minute lasts 60/x seconds (the worker budget follows)',
@@ -125,6 +134,10 @@ interface Stack {
   intakeUrl?: string;
   /** The codec server: the UI's codec endpoint, and the CLI's `--codec-endpoint`. */
   codecUrl?: string;
+  /** With --two-orgs: the customer-identity org on the second emulator. */
+  customers?: CustomerOrg;
+  /** The local SMTP sink the worker's notifications go to (not in a layoff). */
+  notifications?: DemoNotifications;
   /** The pinned `temporal` CLI, for the hints. */
   cliPath: string;
 }
@@ -154,6 +167,9 @@ async function startStack(
       ? [{ port: options.uiPort, what: 'Temporal Web UI', change: '`npm run demo -- --ui-port <port>` (or --no-ui)' }]
       : []),
     { port: options.oktaPort, what: 'Okta emulator', change: '`npm run demo -- --okta-port <port>`' },
+    ...(options.twoOrgs
+      ? [{ port: options.cicPort, what: 'second Okta emulator', change: '`npm run demo -- --cic-port <port>`' }]
+      : []),
     ...(withIntake
       ? [{ port: options.intakePort, what: 'HTTP intake', change: '`npm run demo -- --intake-port <port>`' }]
       : []),
@@ -214,6 +230,14 @@ async function startStack(
     }),
   ]);
   const uiUrl = server.uiUrl ?? `http://127.0.0.1:${options.uiPort}`;
+  const { timeScale } = options;
+  const customers = options.twoOrgs
+    ? await startCustomerOrg(
+        supervisor,
+        { port: options.cicPort, dataDir, root: ROOT, tsx: TSX, timeScale, workforce: org },
+        childEnv({}),
+      )
+    : undefined;
   // History encrypted as in production (docs/security.md, "Encrypted history"): one key, made on the first run.
   if (!existsSync(CODEC_KEYS_FILE)) {
     writeFileSync(
@@ -230,11 +254,15 @@ async function startStack(
     OKTA_ORG_URL: oktaUrl,
     OKTA_API_TOKEN: OKTA_TOKEN,
     OFFBOARD_CODEC_KEYS_FILE: CODEC_KEYS_FILE,
+    OFFBOARD_ARCHIVE_DIR: ARCHIVE_DIR,
   };
   // The worker's budget matches the emulator's Workforce limits, sped up by the time scale.
   const rateLimits = ([...OKTA_BUCKETS, 'cumulative'] as const)
     .map((limit) => `${limit}=${Math.round(WORKFORCE_LIMITS[limit] * options.timeScale)}`)
     .join(',');
+  // Notifications to a local SMTP sink, printed here; not in a layoff, whose mails would bury its table.
+  const notifications = options.layoff ? undefined : await startDemoNotifications(dataDir);
+  if (notifications) await giveManagers(await new EmulatorAdmin(oktaUrl).state(), oktaUrl, OKTA_TOKEN, PROTECTED_GROUP);
   say(`Starting the worker${withIntake ? ' and the intake' : ''} (${elapsed()})...`);
   await Promise.all([
     supervisor.start({
@@ -250,6 +278,8 @@ async function startStack(
         OFFBOARD_OKTA_GROUP: OFFBOARDING_GROUP,
         OFFBOARD_OKTA_RATE_LIMITS: rateLimits,
         OFFBOARD_POLL_INTERVAL: '30s',
+        ...customers?.workerEnv,
+        ...notifications?.env,
         // A layoff is planned: its blast-radius count is off (docs/operations.md), and the demo can run it again
         // within the hour; the everyday demo keeps the default threshold.
         ...(options.layoff ? { OFFBOARD_APPROVAL_THRESHOLD: '0' } : {}),
@@ -306,6 +336,8 @@ async function startStack(
     env,
     oktaUrl,
     cliPath,
+    customers,
+    notifications,
     admin: new EmulatorAdmin(oktaUrl),
     ...(withIntake ? { intakeUrl: `http://127.0.0.1:${options.intakePort}` } : {}),
     ...(withCodecServer ? { codecUrl } : {}),
@@ -369,7 +401,7 @@ async function findUser(stack: Stack, login: string): Promise<{ login: string; i
 function tryThis(stack: Stack, options: DemoOptions, login: string | undefined, workflowIds: string[]): void {
   const address = stack.env.TEMPORAL_ADDRESS;
   const uiVariable = options.ui && options.uiPort !== 8233 ? ` TEMPORAL_UI_URL=${stack.config.uiUrl}` : '';
-  const exports = `export TEMPORAL_ADDRESS=${address} OKTA_ORG_URL=${stack.oktaUrl} OKTA_API_TOKEN=${OKTA_TOKEN} OFFBOARD_CODEC_KEYS_FILE=${CODEC_KEYS_FILE}${uiVariable}`;
+  const exports = `export TEMPORAL_ADDRESS=${address} OKTA_ORG_URL=${stack.oktaUrl} OKTA_API_TOKEN=${OKTA_TOKEN} OFFBOARD_CODEC_KEYS_FILE=${CODEC_KEYS_FILE} OFFBOARD_ARCHIVE_DIR=${ARCHIVE_DIR}${uiVariable}`;
   const ui = options.ui ? stack.config.uiUrl : undefined;
   const query = 'OffboardingPhase = "awaiting-device-wipe"';
   const temporal = stack.cliPath.replace(homedir(), '~');
@@ -388,6 +420,7 @@ function tryThis(stack: Stack, options: DemoOptions, login: string | undefined, 
     '  npm run offboard -- start <login> --device-wipe-delay 10m   # another sample user; while it waits:',
     '  npm run offboard -- wipe-now <login>     or     npm run offboard -- cancel <login>',
     '  npm run offboard -- list',
+    '  npm run offboard -- audit export --since 1d     # the audit archive: every leaver and their times (audit show <login>)',
     `  ${temporal} workflow list --address ${address}`,
   ];
   if (ui) {
@@ -447,6 +480,7 @@ async function offboardOne(
       ),
   });
   say(`\n${renderReport(report)}`);
+  if (stack.customers) say(await stack.customers.describe(user.id));
   say(`\nReport reached ${elapsed()} after the demo started (installing and building excluded).`);
   say(
     options.ui
@@ -534,6 +568,12 @@ async function run(): Promise<void> {
   try {
     const org = layoff ? () => generateSampleOrg({ users: Math.max(2 * layoff, layoff + 20), seed: 7 }) : demoOrg;
     const stack = await startStack(options, dataDir, org, supervisor);
+    if (stack.notifications) {
+      stack.notifications.print = (line) => region.print(line);
+      say(
+        `Notifications: mailed to an SMTP sink on 127.0.0.1:${stack.notifications.port} and printed below (docs/notifications.md).`,
+      );
+    }
     say(
       `Ready in ${elapsed()}: Temporal ${stack.env.TEMPORAL_ADDRESS}${options.ui ? ` (UI ${stack.config.uiUrl})` : ''}, Okta emulator ${stack.oktaUrl}${stack.intakeUrl ? `, intake ${stack.intakeUrl}` : ''}.`,
     );

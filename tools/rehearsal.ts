@@ -26,6 +26,7 @@ import { generateKeyLine } from '../codec';
 import { connectClient, temporalConfigFromEnv } from '../runs/temporal';
 import { offboardWorkflowId, statusQuery, type OffboardingReport } from '../workflows/definitions';
 import { fromUrl, startThrowawayPostgres, type Postgres } from './postgres';
+import { checkArchive, createArchiveDatabase } from './rehearsal-archive';
 import { freePort, runSupervised, type Supervisor } from './supervisor/processes';
 import type { Residual, RunCounts } from './results';
 
@@ -590,6 +591,9 @@ async function rehearse(
   };
   await runToEnd('setup-schema', 'sh', [join(root, 'deploy', 'temporal', 'setup-schema.sh')], { env: sqlEnv, logDir });
   log('temporal and temporal_visibility databases are at the 1.29.1 schema\n');
+  // The audit archive: its own database, its URL in a file as compose hands it over; the setup step migrates it.
+  const archive = await createArchiveDatabase(postgres, workDir);
+  log(`audit archive: database ${archive.database}\n`);
 
   step(
     'Private CA and certificates for mutual TLS (deploy/temporal/make-certs.sh, as the compose temporal-certs service)',
@@ -692,6 +696,7 @@ async function rehearse(
     // The rehearsal starts --users people within minutes (50 by default): the blast-radius count,
     // which holds starts above 25 an hour for approval, would hold it; every run still asks the gate.
     OFFBOARD_APPROVAL_THRESHOLD: '0',
+    OFFBOARD_ARCHIVE_DATABASE_URL_FILE: archive.urlFile,
   };
   // The intake: its own certificate, and its own read-only Okta service app instead of the worker's
   // credential, which it never sees (as in docker-compose.yml).
@@ -846,6 +851,11 @@ async function rehearse(
   const runs = await classify(client, leavers, accepted);
   const residual = residualAccess(await admin.state(), leavers);
   for (const detail of residual.details.slice(0, 20)) log(`  residual access: ${detail}\n`);
+  const archived = await checkArchive(postgres, archive.database, leavers);
+  const writes = archived.latencyMs.all;
+  log(
+    `  audit archive: a completed row for ${archived.completed} of ${leavers.length} runs (${archived.rows} rows, ${archived.duplicates} duplicate keys); milestone to committed row p50 ${writes?.p50} ms, p95 ${writes?.p95} ms\n`,
+  );
   connected.push(
     {
       client: `${WORKERS.join(', ')} (dist/worker/main.js)`,
@@ -937,6 +947,7 @@ async function rehearse(
       connected,
     },
     payloads: { codec: 'AES-256-GCM (codec/)', ...encryption },
+    archive: archived,
     intakeOkta: {
       credential: `service app ${INTAKE_OKTA_APP.clientId}, scopes ${INTAKE_OKTA_APP.scopes.join(' ')} (no worker credential in its environment)`,
       lookups: `${accepted.size} users resolved for the HR events`,
@@ -946,12 +957,19 @@ async function rehearse(
   mkdirSync(join(root, 'rehearsal-results'), { recursive: true });
   writeFileSync(join(root, 'rehearsal-results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   log('wrote rehearsal-results/latest.json\n');
+  const archiveHeld = archived.missing.length === 0 && archived.duplicates === 0;
   const passed =
-    runs.completed === opts.users && runs.lost === 0 && residual.count === 0 && tlsHeld && intakeReadOnly && encrypted;
+    runs.completed === opts.users &&
+    runs.lost === 0 &&
+    residual.count === 0 &&
+    tlsHeld &&
+    intakeReadOnly &&
+    encrypted &&
+    archiveHeld;
   log(
     passed
-      ? `PASSED: ${runs.completed} of ${opts.users} offboardings completed and verified, none lost; Temporal refused ${refusals.length} clients without a certificate of its CA; the intake's Okta credential could not write.\n`
-      : `FAILED: see the counts above and the logs${tlsHeld ? '' : ' (mutual TLS did not hold)'}${intakeReadOnly ? '' : " (the intake's Okta credential could write)"}.\n`,
+      ? `PASSED: ${runs.completed} of ${opts.users} offboardings completed and verified, none lost; Temporal refused ${refusals.length} clients without a certificate of its CA; the intake's Okta credential could not write; the audit archive holds every run's completed row.\n`
+      : `FAILED: see the counts above and the logs${tlsHeld ? '' : ' (mutual TLS did not hold)'}${intakeReadOnly ? '' : " (the intake's Okta credential could write)"}${archiveHeld ? '' : ' (the audit archive misses a completed row)'}.\n`,
   );
   return passed;
 }

@@ -166,6 +166,7 @@ async function run(): Promise<void> {
         ...env,
         OFFBOARD_DEVICE_WIPE_DELAY: '1s',
         OFFBOARD_PROTECTED_GROUPS: 'Super Admins',
+        OFFBOARD_ARCHIVE_DIR: join(dir, 'archive'),
       },
       ready: { line: /Offboarding worker started/, timeoutMs: 240_000 },
     });

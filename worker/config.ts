@@ -2,22 +2,38 @@
 import { z } from 'zod';
 import type { OktaConfig } from '../okta/client';
 import { oktaConfigFromEnv } from '../okta/config';
+import { archiveConfigFromEnv, type ArchiveConfig } from '../archive/config';
+import { notifiedMilestones, type NotifySettings } from '../activities/notify-settings';
 import { DEFAULT_POLICY, type OffboardingPolicy } from '../activities/policy';
 import { temporalConfigFromEnv, type TemporalConfig } from '../runs/temporal';
 import { parseDuration } from '../workflows/definitions';
 import { DEFAULT_BUDGET, parseBucketTable, type OktaBudget } from './budget';
+import { DEFAULT_FOOTPRINT, type WorkflowFootprint } from './workers';
+import { driftConfigFromEnv, type DriftConfig } from './drift-schedule';
+import { notifySettingsFromEnv } from './notify-config';
+import { linkedOrgPolicy, orgsFromEnv, type LinkedOrgConfig } from './orgs';
 
 export interface WorkerConfig {
   temporal: TemporalConfig;
   okta: OktaConfig;
   policy: OffboardingPolicy;
   budget: OktaBudget;
+  /** Linked orgs (Org2Org) from OKTA_ORGS_FILE, each with its credential, budget and link method; none without it. */
+  linkedOrgs: LinkedOrgConfig[];
+  /** The audit archive: PostgreSQL (OFFBOARD_ARCHIVE_DATABASE_URL) or the embedded folder (OFFBOARD_ARCHIVE_DIR). */
+  archive: ArchiveConfig;
   /** Prometheus scrape address, e.g. `0.0.0.0:9464`; no metrics endpoint when absent. */
   metricsAddress?: string;
   /** The System Log poller's interval. */
   pollInterval: string;
+  /** The drift watch (OFFBOARD_DRIFT_*): its window, interval, re-verification and policy. */
+  drift: DriftConfig;
+  /** Notifications (OFFBOARD_NOTIFY_FILE, worker/notify-config.ts); none without the file. */
+  notifications?: NotifySettings;
   /** Prebundled workflow code (production); development bundles `workflows/` at start. */
   workflowBundlePath?: string;
+  /** The workflow worker's footprint (OFFBOARD_MAX_CACHED_WORKFLOWS, OFFBOARD_WORKFLOW_TASK_SLOTS): see docs/performance.md. */
+  footprint: WorkflowFootprint;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
@@ -75,14 +91,35 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     OFFBOARD_METRICS_ADDRESS: z.string().optional(),
     OFFBOARD_WORKFLOW_BUNDLE: z.string().optional(),
     OFFBOARD_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    OFFBOARD_MAX_CACHED_WORKFLOWS: z.coerce
+      .number({ message: 'OFFBOARD_MAX_CACHED_WORKFLOWS must be a whole number of runs' })
+      .int()
+      .min(0)
+      .default(DEFAULT_FOOTPRINT.maxCachedWorkflows),
+    OFFBOARD_WORKFLOW_TASK_SLOTS: z.coerce
+      .number({ message: 'OFFBOARD_WORKFLOW_TASK_SLOTS must be a whole number of slots' })
+      .int()
+      .min(2)
+      .default(DEFAULT_FOOTPRINT.workflowTaskSlots),
   });
   const parsed = schema.safeParse(env);
   if (!parsed.success)
     throw new Error(`Invalid configuration: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
   const values = parsed.data;
-  return {
-    temporal: temporalConfigFromEnv(env),
+  // The OKTA_* variables are the one org, unless OKTA_ORGS_FILE names the orgs (worker/orgs.ts).
+  const orgs = orgsFromEnv(env, () => ({
     okta: oktaConfigFromEnv(env),
+    budget: {
+      perMinute: parseBucketTable(env.OFFBOARD_OKTA_RATE_LIMITS, DEFAULT_BUDGET.perMinute),
+      share: values.OFFBOARD_OKTA_RATE_SHARE,
+      concurrency: parseBucketTable(env.OFFBOARD_OKTA_CONCURRENCY, DEFAULT_BUDGET.concurrency),
+    },
+  }));
+  const temporal = temporalConfigFromEnv(env);
+  const notifications = notifySettingsFromEnv(env, temporal);
+  return {
+    temporal,
+    okta: orgs.okta,
     policy: {
       ...DEFAULT_POLICY,
       protectedUsers: list(env.OFFBOARD_PROTECTED_USERS),
@@ -98,15 +135,21 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       approvalThreshold: values.OFFBOARD_APPROVAL_THRESHOLD,
       approvalWindow: values.OFFBOARD_APPROVAL_WINDOW,
       approvalRequiredGroups: list(env.OFFBOARD_APPROVAL_REQUIRED_GROUPS),
+      ...linkedOrgPolicy(orgs.linked),
+      ...(notifications ? { notify: notifiedMilestones(notifications) } : {}),
     },
-    budget: {
-      perMinute: parseBucketTable(env.OFFBOARD_OKTA_RATE_LIMITS, DEFAULT_BUDGET.perMinute),
-      share: values.OFFBOARD_OKTA_RATE_SHARE,
-      concurrency: parseBucketTable(env.OFFBOARD_OKTA_CONCURRENCY, DEFAULT_BUDGET.concurrency),
-    },
+    budget: orgs.budget,
+    linkedOrgs: orgs.linked,
+    archive: archiveConfigFromEnv(env),
     metricsAddress: values.OFFBOARD_METRICS_ADDRESS,
     pollInterval: values.OFFBOARD_POLL_INTERVAL,
+    drift: driftConfigFromEnv(env),
+    notifications,
     workflowBundlePath: values.OFFBOARD_WORKFLOW_BUNDLE,
     logLevel: values.OFFBOARD_LOG_LEVEL,
+    footprint: {
+      maxCachedWorkflows: values.OFFBOARD_MAX_CACHED_WORKFLOWS,
+      workflowTaskSlots: values.OFFBOARD_WORKFLOW_TASK_SLOTS,
+    },
   };
 }

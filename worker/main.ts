@@ -1,11 +1,13 @@
 // `npm run worker`: the offboarding worker process.
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { openTrailForWorker } from '../archive/open';
 import { createOktaClient } from '../okta/client';
 import { resolveGroupId } from '../okta/lookups';
 import { connectClient } from '../runs/temporal';
 import { createLogger } from './logger';
 import { workerConfigFromEnv } from './config';
 import { ensurePollerSchedule } from './schedule';
+import { ensureDriftSchedule } from './drift-schedule';
 import { createWorkers, runWorkers } from './workers';
 
 async function run(): Promise<void> {
@@ -39,6 +41,12 @@ async function run(): Promise<void> {
       logger.warn('OFFBOARD_OKTA_GROUP names no group in Okta yet: runs will look it up', { group });
     }
   }
+  // Opened once for the process and migrated here, so a wrong URL or a folder another worker holds stops start-up.
+  const archive = await openTrailForWorker(config.archive);
+  if (await archive.rowsChangeable())
+    logger.warn('The audit archive role may UPDATE or DELETE archive_events: the trail is not append-only for it', {
+      archive: archive.db.description,
+    });
   const connection = await NativeConnection.connect(config.temporal.connection);
   const temporal = await connectClient(config.temporal);
   try {
@@ -49,9 +57,17 @@ async function run(): Promise<void> {
       okta,
       policy: config.policy,
       budget: config.budget,
+      linkedOrgs: config.linkedOrgs.map((org) => ({
+        name: org.name,
+        okta: createOktaClient(org.okta),
+        budget: org.budget,
+      })),
       temporal,
+      archive,
+      notifications: config.notifications,
       dataConverter: config.temporal.dataConverter,
       workflowCode: config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : undefined,
+      footprint: config.footprint,
       overrides: { shutdownGraceTime: '20s' },
     });
     const poller = await ensurePollerSchedule(temporal, {
@@ -60,18 +76,30 @@ async function run(): Promise<void> {
       interval: config.pollInterval,
     });
     if (!poller) logger.warn('OFFBOARD_OKTA_GROUP is not set: the System Log poller is off');
+    const drift = await ensureDriftSchedule(temporal, {
+      taskQueue: config.temporal.taskQueue,
+      drift: config.drift,
+      perMinute: config.budget.perMinute,
+      offboardingGroup: config.policy.offboardingGroup,
+    });
     logger.info('Offboarding worker started', {
       taskQueue: config.temporal.taskQueue,
       namespace: config.temporal.namespace,
       okta: config.okta.orgUrl,
+      linkedOrgs:
+        config.linkedOrgs.map((org) => `${org.name} ${org.okta.orgUrl} (${org.link.by})`).join(', ') || 'none',
       metrics: config.metricsAddress ?? 'off',
       payloads: config.temporal.dataConverter ? 'encrypted' : 'plaintext (OFFBOARD_CODEC_KEYS_FILE is not set)',
+      archive: archive.description,
+      notifications: config.policy.notify ? config.policy.notify.join(', ') || 'none routed' : 'off',
       poller: poller ? `${poller.scheduleId} every ${config.pollInterval}` : 'off',
+      driftWatch: drift ? `${drift.scheduleId} every ${config.drift.poll}, ${config.drift.action}` : 'off',
     });
     await runWorkers(workers);
   } finally {
     await connection.close();
     await temporal.connection.close();
+    await archive.close();
   }
 }
 

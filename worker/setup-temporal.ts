@@ -6,6 +6,8 @@ import { Connection, type Client } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
+import { archiveConfigFromEnv } from '../archive/config';
+import { setUpArchive } from '../archive/open';
 import { connectClient, temporalConfigFromEnv, type TemporalConfig } from '../runs/temporal';
 import { ensurePollerSchedule } from './schedule';
 import { parseDuration, SEARCH_ATTRIBUTE_KEYS } from '../workflows/definitions';
@@ -139,13 +141,18 @@ export async function setUpTemporal(config: TemporalConfig, options: SetupOption
 
 if (require.main === module) {
   const env = process.env;
+  const timeoutMs = Number(env.OFFBOARD_SETUP_TIMEOUT_SECONDS || 120) * 1000;
+  const log = (line: string) => void process.stdout.write(line);
   setUpTemporal(temporalConfigFromEnv(env), {
     retention: env.OFFBOARD_NAMESPACE_RETENTION || '30d',
-    timeoutMs: Number(env.OFFBOARD_SETUP_TIMEOUT_SECONDS || 120) * 1000,
-    log: (line) => process.stdout.write(line),
+    timeoutMs,
+    log,
     poller: { group: env.OFFBOARD_OKTA_GROUP || undefined, interval: env.OFFBOARD_POLL_INTERVAL || '1m' },
-  }).catch((error: unknown) => {
-    console.error(`setup failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
+  })
+    // The audit archive's schema, the production path (workers migrate at start too).
+    .then(() => setUpArchive(archiveConfigFromEnv(env), Date.now() + timeoutMs, log))
+    .catch((error: unknown) => {
+      console.error(`setup failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
 }

@@ -6,9 +6,26 @@ import type { Client as TemporalClient } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { NotifySettings } from '../activities/notify-settings';
 import type { OffboardingPolicy } from '../activities/policy';
+import type { AuditTrail } from '../archive/trail';
 import { activityTaskQueue, OKTA_BUCKETS } from '../workflows/definitions';
 import { queueRate, type OktaBudget } from './budget';
+import { createLinkedOrgWorkers, type LinkedOrgSetup } from './orgs';
+
+/**
+ * The workflow worker's memory and concurrency. A layoff is thousands of runs that mostly wait on durable timers: a
+ * run evicted from the sticky cache is replayed from its history when its timer fires (milliseconds of CPU), so the
+ * cache is sized for the runs that are active at once, not for every open run. Measured in docs/performance.md.
+ */
+export interface WorkflowFootprint {
+  /** Runs kept in the worker's sticky cache (`maxCachedWorkflows`). */
+  maxCachedWorkflows: number;
+  /** Workflow tasks processed at once (`maxConcurrentWorkflowTaskExecutions`). */
+  workflowTaskSlots: number;
+}
+
+export const DEFAULT_FOOTPRINT: WorkflowFootprint = { maxCachedWorkflows: 1000, workflowTaskSlots: 10 };
 
 /** The workflows entry, `.ts` under tsx and vitest, `.js` once compiled. */
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', `index${extname(__filename)}`);
@@ -20,18 +37,26 @@ export interface WorkerSetup {
   okta: OktaClient;
   policy: OffboardingPolicy;
   budget: OktaBudget;
+  /** Linked orgs (OKTA_ORGS_FILE): each on queues of its own, with its own client and budget (worker/orgs.ts). */
+  linkedOrgs?: LinkedOrgSetup[];
   /** For rehire lookups of closed runs. */
   temporal: TemporalClient;
+  /** The audit archive, opened once per worker process (archive/open.ts): milestones, and rehire after retention. */
+  archive?: AuditTrail;
+  /** Who hears of what (OFFBOARD_NOTIFY_FILE); no notification without it. */
+  notifications?: NotifySettings;
   /** The payload codec (runs/temporal.ts `dataConverter`): the same as the clients', or history cannot be read. */
   dataConverter?: DataConverter;
   /** `workflowBundle` in production, `workflowsPath` in development; defaults to bundling `workflows/`. */
   workflowCode?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  /** The workflow worker's cache and slots; `DEFAULT_FOOTPRINT` when absent. */
+  footprint?: WorkflowFootprint;
   /** Extra options for every Worker (tests set a short shutdown grace time). */
   overrides?: Partial<WorkerOptions>;
 }
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
-  const activities = createActivities(setup.okta, setup.policy, setup.temporal);
+  const activities = createActivities(setup.okta, setup.policy, setup.temporal, setup.archive, setup.notifications);
   const common = {
     connection: setup.connection,
     namespace: setup.namespace,
@@ -42,6 +67,8 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     ...common,
     taskQueue: setup.taskQueue,
     ...(setup.workflowCode ?? { workflowsPath: WORKFLOWS_PATH }),
+    maxCachedWorkflows: (setup.footprint ?? DEFAULT_FOOTPRINT).maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: (setup.footprint ?? DEFAULT_FOOTPRINT).workflowTaskSlots,
     activities,
   });
   const bucketWorkers = await Promise.all(
@@ -56,7 +83,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
       }),
     ),
   );
-  return [workflowWorker, ...bucketWorkers];
+  return [workflowWorker, ...bucketWorkers, ...(await createLinkedOrgWorkers(setup, common))];
 }
 
 /** Runs the workers until shutdown; if one fails, the others are shut down too. */

@@ -277,9 +277,10 @@ export class Approval {
   /** `awaiting-approval`: no Okta change until `approve`; `reject`, `cancel` or `rehire` end the run here. */
   async hold(reason: string): Promise<void> {
     const { record } = this.progress;
-    this.progress.setPhase('awaiting-approval');
     const step = record.begin('awaitApproval', 'awaiting-approval');
     step.reason = reason;
+    // After the step: the awaiting-approval milestone the phase reaches carries the reason (no command moves).
+    this.progress.setPhase('awaiting-approval');
     record.publish(
       `**Awaiting approval**: ${reason}. Nothing is changed in Okta until an operator other than ${this.request.requestedBy} sends \`approve\`; \`reject\` ends the run.`,
     );

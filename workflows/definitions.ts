@@ -88,8 +88,12 @@ export interface OffboardingSnapshot {
     profile?: Record<string, unknown>;
   }>;
   factors: Array<{ id: string; factorType: string; provider: string; status: string }>;
-  devices: Array<{ id: string; platform: string; status: string; otherActiveUserIds: string[] }>;
-  oauthClientIds: string[];
+  /** `otherActiveUserIds`: read for dry runs (a real run decides on the holders at wipe time), and by older runs. */
+  devices: Array<{ id: string; platform: string; status: string; otherActiveUserIds?: string[] }>;
+  /** OAuth clients holding tokens or grants before the lock: listed by runs before `fewer-okta-calls-per-person`. */
+  oauthClientIds?: string[];
+  /** What the run found in each linked org (workflows/linked-orgs.ts): one entry per linked user. */
+  linkedOrgs?: LinkedOrgSnapshot[];
 }
 
 /** Something verification found still granting access after the run. */
@@ -160,7 +164,7 @@ export interface OffboardingStatus {
   phase: Phase;
   steps: StepRecord[];
   nextTimer?: { kind: 'effective-at' | 'device-wipe' | 'deletion'; firesAt: string };
-  snapshotSummary?: { groups: number; apps: number; factors: number; devices: number; oauthClients: number };
+  snapshotSummary?: { groups: number; apps: number; factors: number; devices: number; oauthClients?: number };
   lastMessage?: AppliedMessage;
   wipeDevicesNowRequested: boolean;
   attention?: { step: string; type: string; message: string; since: string };
@@ -188,11 +192,64 @@ export interface RunPolicy {
   approvalWindow: string;
   /** Group ids or names whose members' runs always wait for an approval, whatever the count. */
   approvalRequiredGroups: string[];
+  /** The milestones the worker's notification settings send something for (absent: none). */
+  notify?: MilestoneName[];
+  /** The linked orgs (Org2Org) the run offboards the person from too, after the lock; absent: none. */
+  linkedOrgs?: LinkedOrg[];
 }
 
 export interface RehireRequest {
   userId: string;
   requestedBy: string;
+}
+
+/** How far a run got, as the audit archive records it and notifications tell it (workflows/milestones.ts). */
+export type MilestoneName =
+  | 'started'
+  | 'awaiting-approval'
+  | 'locked-out'
+  | 'wipe-scheduled'
+  | 'needs-attention'
+  | 'completed'
+  | 'cancelled'
+  | 'rehired'
+  | 'failed';
+
+interface MilestoneBase {
+  name: MilestoneName;
+  at: string;
+  /** Unique per run, milestone and occurrence: the archive's and the notifications' idempotency key. */
+  key: string;
+  workflowId: string;
+  runId: string;
+}
+
+export type Milestone =
+  | (MilestoneBase & {
+      kind: 'offboard';
+      /** The report as it stands at the milestone; the final one at the end. */
+      report: Omit<OffboardingReport, 'outcome' | 'finishedAt'> & Partial<OffboardingReport>;
+    })
+  | (MilestoneBase & {
+      /** A rehire run after the offboarding closed (a rehire during the run is that run's `rehired`). */
+      kind: 'rehire';
+      report: RehireReport & { requestedBy: string };
+    });
+
+/** Access that came back after a verified offboarding (the drift watch), as notifications tell it. */
+export interface DriftNotice {
+  /** Unique per drift event: the notifications' idempotency key. */
+  key: string;
+  userId: string;
+  at: string;
+  /** What came back: the account's status, a group membership, an app assignment, a sign-in, or residue found. */
+  kind: 'status' | 'group' | 'app' | 'sign-in' | 'residue';
+  /** Okta ids and event types only: no names or emails. */
+  detail: string;
+  clientIp?: string;
+  appId?: string;
+  /** What the watch does about it. */
+  action: 'alert' | 'revoke' | 'explained-by-rehire';
 }
 
 export interface RehireReport {
@@ -283,6 +340,8 @@ export const OffboardingSource = defineSearchAttributeKey('OffboardingSource', S
 export const OffboardingEventId = defineSearchAttributeKey('OffboardingEventId', SearchAttributeType.KEYWORD);
 export const OffboardingEffectiveAt = defineSearchAttributeKey('OffboardingEffectiveAt', SearchAttributeType.DATETIME);
 export const DeviceWipeAt = defineSearchAttributeKey('DeviceWipeAt', SearchAttributeType.DATETIME);
+/** The Okta ids of people whose access came back after their offboarding: on the drift watch run that found it, and on revoke runs. */
+export const OffboardingDrift = defineSearchAttributeKey('OffboardingDrift', SearchAttributeType.KEYWORD_LIST);
 
 /** Every custom search attribute the project registers (dev server `--search-attribute`, cluster setup). */
 export const SEARCH_ATTRIBUTE_KEYS = [
@@ -292,6 +351,7 @@ export const SEARCH_ATTRIBUTE_KEYS = [
   OffboardingEventId,
   OffboardingEffectiveAt,
   DeviceWipeAt,
+  OffboardingDrift,
 ];
 
 // Run identity (docs/architecture.md section 5).
@@ -325,8 +385,45 @@ export type OktaBucket = (typeof OKTA_BUCKETS)[number];
 
 export const activityTaskQueue = (base: string, bucket: OktaBucket): string => `${base}-okta-${bucket}`;
 
-/** Task priority keys (lower runs first): lock-phase calls go first for everyone. */
-export const PRIORITY = { lock: 1, revoke: 3 } as const;
+// Linked orgs (Org2Org, docs/org2org.md): a customer-identity org whose users sign in through the workforce org.
+
+/**
+ * How a run finds the person's user in a linked org: by the link of the org's Org2Org identity provider (the IdP
+ * user's `externalId` is the workforce user's id), or by a profile attribute that holds the workforce user's id.
+ */
+export type LinkMethod =
+  | {
+      by: 'idp';
+      idpId: string;
+      /** Page through every link instead of searching with `q` (whose fields Okta does not document). */
+      scan?: boolean;
+    }
+  | { by: 'attribute'; attribute: string };
+
+/** A linked org as a run sees it: its name (part of its task queues' names) and link method, never a credential. */
+export interface LinkedOrg {
+  name: string;
+  link: LinkMethod;
+}
+
+/** One linked user as the run found them: the audit "before" in that org and the source of its rehire there. */
+export interface LinkedOrgSnapshot {
+  org: string;
+  user: { id: string; status: string };
+  groups: OffboardingSnapshot['groups'];
+  apps: OffboardingSnapshot['apps'];
+}
+
+/** A linked org's activity queue per Okta bucket: its own rate, from its own limits (worker/orgs.ts). */
+export const linkedOrgTaskQueue = (base: string, org: string, bucket: OktaBucket): string =>
+  `${base}-org-${org}-okta-${bucket}`;
+
+/**
+ * Task priority keys (lower runs first): lock-phase calls go first for everyone; the check's reads come next, so
+ * that in a layoff a person whose check is done is locked out before the next person is checked (the last lockout
+ * comes no later, the median much sooner); everything after the lock last.
+ */
+export const PRIORITY = { lock: 1, check: 2, revoke: 3 } as const;
 
 const DURATION_UNITS_MS: Record<string, number> = {
   ms: 1,

@@ -4,3 +4,5 @@ export { rehireUser } from './rehire-user';
 export { pollOffboardingGroup } from './poll-offboarding-group';
 export { offboardingGate } from './admission';
 export { signatureSeen } from './signature-seen';
+export { watchForDrift } from './drift-watch';
+export { revokeReturnedAccess } from './drift-revoke';

@@ -35,6 +35,7 @@ export function parkingOnFailure(progress: Progress, steering: Steering): UntilD
           since: new Date().toISOString(),
         };
         log.warn('Offboarding needs attention', { userId: progress.userId, block, ...failure });
+        progress.parkings++;
         progress.setPhase('needs-attention');
         progress.record.publish(
           `**Needs attention** in \`${block}\`: ${failure.type}: ${failure.message}. Send the \`retry\` update once the cause is fixed.`,

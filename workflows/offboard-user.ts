@@ -8,16 +8,20 @@ import { Approval } from './admission';
 import { PlannedChanges, RealChanges, type Changes } from './changes';
 import {
   statusQuery,
+  type MilestoneName,
   type OffboardingReport,
   type OffboardingRequest,
   type OffboardingSnapshot,
+  parseDuration,
   type RunOutcome,
   type RunPolicy,
 } from './definitions';
 import { decommissionDevices } from './devices';
+import { Milestones } from './milestones';
+import { LinkedOrgs } from './linked-orgs';
 import { deactivatesInLock } from './lock-out';
 import { describeFailure, parkingOnFailure, type Failure, type UntilDone } from './needs-attention';
-import { OktaCalls, readRunPolicy } from './okta-calls';
+import { FEWER_CALLS, OktaCalls, readRunPolicy } from './okta-calls';
 import { Progress } from './report';
 import { restoreFromSnapshot } from './restore';
 import { forEachLimited, type RunRecord } from './run-record';
@@ -30,8 +34,12 @@ import { VERIFY_WHERE_OKTA_ANSWERS, verifyRevokedStep, verifyStep } from './veri
 const ALWAYS_RESET_FACTORS = 'always-reset-factors';
 /** Runs that started before it do not report how long access tokens issued before the lock stay valid. */
 const REPORT_ACCESS_TOKENS = 'report-access-token-lifetime';
+/** Runs that started before it read the check at lock priority, level with other people's lock-out calls. */
+const CHECK_BEHIND_LOCK = 'check-behind-lock-priority';
 /** Runs that started before it act without asking the blast-radius guard (workflows/admission.ts). */
 const BLAST_RADIUS_GUARD = 'blast-radius-guard';
+/** Runs that started before it restored only the status after a rehire that came between an early deactivation and the snapshot. */
+const REHIRE_AFTER_EARLY_DEACTIVATION = 'rehire-after-early-deactivation';
 
 export async function offboardUser(request: OffboardingRequest): Promise<OffboardingReport> {
   return new Offboarding(request).run();
@@ -47,14 +55,24 @@ class Offboarding {
   private readonly steering: Steering;
   private readonly changes: Changes;
   private readonly untilDone: UntilDone;
+  private readonly milestones: Milestones;
+  /** The linked orgs (Org2Org) this run offboards the person from too (linked-orgs.ts); none before the lock. */
+  private linked?: LinkedOrgs;
   private policy!: RunPolicy;
   private okta!: OktaCalls;
   /** The user's status as this run last knew it: saves a read at deactivation. */
   private knownStatus?: string;
   /** The status the run found: what a rehire restores when the run stopped before its snapshot. */
   private statusFound?: string;
+  /** The groups the check read: with `beforeDeactivation`, what a rehire before the snapshot restores from. */
+  private groupsFound?: Group[];
   /** The devices this run deleted: verification checks that each is gone. */
   private readonly deletedDeviceIds: string[] = [];
+  /**
+   * Groups and apps verified after deactivation, with no wait since (no device-wipe delay, no needs-attention): the
+   * final verification re-reads status and devices only. `parkings` counts the needs-attention waits at that time.
+   */
+  private accessVerified?: { parkings: number };
   /** Read in the lock phase when it deactivates the user (lock-out.ts): apps, factors, devices. */
   private beforeDeactivation?: DestroyedByDeactivation;
 
@@ -69,6 +87,10 @@ class Offboarding {
       ? new PlannedChanges(this.progress, safePoint)
       : new RealChanges(() => this.okta, this.progress, safePoint);
     this.untilDone = parkingOnFailure(this.progress, this.steering);
+    const report = () => ({ kind: 'offboard' as const, report: this.progress.soFar(this.steering) });
+    const notifies = (name: MilestoneName) => this.policy?.notify?.includes(name) ?? false;
+    this.milestones = new Milestones(report, this.progress.notes, notifies, request.dryRun);
+    this.progress.onMilestone = (name) => this.milestones.reach(name);
   }
 
   run(): Promise<OffboardingReport> {
@@ -78,6 +100,7 @@ class Offboarding {
       async () => {
         this.policy = await readRunPolicy();
         this.okta = new OktaCalls(this.policy);
+        this.milestones.reach('started');
         await this.waitForEffectiveDate();
         const guarded = patched(BLAST_RADIUS_GUARD);
         if (guarded) await this.askAdmission(approval);
@@ -85,6 +108,17 @@ class Offboarding {
         // After a wait that may have lasted days, the lock works from what Okta says now.
         if (guarded && (await this.awaitMemberApproval(approval, groups))) ({ user, groups } = await this.check());
         const oauthClientIds = await this.lock(user);
+        const { policy, userId, progress, changes, untilDone } = this;
+        this.linked = LinkedOrgs.forRun({
+          policy,
+          userId,
+          progress,
+          changes,
+          untilDone,
+          safePoint: () => this.steering.checkpoint(),
+        });
+        await this.linked?.lock();
+        this.milestones.reach('locked-out');
         const accessTokens = patched(REPORT_ACCESS_TOKENS) ? this.noteAccessTokens(Date.now()) : undefined;
         const snapshot = await this.takeSnapshot(user, groups, oauthClientIds);
         await this.untilDone('revoke-and-deactivate', async () => {
@@ -93,6 +127,7 @@ class Offboarding {
           await this.deactivate(user);
           await this.verifyAccess();
         });
+        await this.linked?.offboard();
         await accessTokens;
         await this.waitForDeviceWipe();
         await this.untilDone('wipe-devices', () => this.wipeDevices(snapshot.devices));
@@ -139,13 +174,14 @@ class Offboarding {
     this.progress.setPhase('checking');
     const step = this.record.begin('checkUser', 'checking');
     try {
-      const checked = await readForCheck(this.okta, this.userId, 'lock');
+      const checked = await readForCheck(this.okta, this.userId, patched(CHECK_BEHIND_LOCK) ? 'check' : 'lock');
       if (checked.refusal) throw refuse(checked.refusal);
       const { groups } = checked;
       if (this.request.source === 'okta-group') await confirmTrigger(this.okta, this.policy, this.userId, groups);
       const user = { id: checked.user.id, status: checked.user.transitioningToStatus ?? checked.user.status };
       this.knownStatus = user.status;
       this.statusFound = user.status;
+      this.groupsFound = groups;
       this.record.add(step, {
         id: user.id,
         kind: 'user',
@@ -175,10 +211,13 @@ class Offboarding {
    * OAuth clients listed before the revocations emptied the list (none are listed for a user already
    * deactivated: Okta answers 404 for them).
    */
-  private async lock(user: User): Promise<string[]> {
+  private async lock(user: User): Promise<string[] | undefined> {
     this.progress.setPhase('locking');
     const { id: userId, status } = user;
     const deactivateNow = deactivatesInLock(status);
+    // The clients are for the snapshot only, and a list in the lock-out's own bucket: since FEWER_CALLS, clients
+    // still holding tokens after the revocations are found (and their tokens revoked) by the check before deactivation.
+    const fewer = patched(FEWER_CALLS);
     const listClients = (summary: string): Promise<string[]> =>
       status === 'DEPROVISIONED' && patched(VERIFY_WHERE_OKTA_ANSWERS)
         ? Promise.resolve([])
@@ -198,7 +237,7 @@ class Offboarding {
             plannedIf: status === 'ACTIVE',
           },
         ),
-        listClients(`List OAuth clients of ${userId}`),
+        fewer ? Promise.resolve(undefined) : listClients(`List OAuth clients of ${userId}`),
       ]);
       if (suspended === 'done') this.knownStatus = 'SUSPENDED';
       this.record.finish(suspend);
@@ -227,6 +266,10 @@ class Offboarding {
       this.record.finish(sessions);
       this.record.finish(grants);
 
+      if (fewer) {
+        if (deactivateNow) await this.deactivateInLock(user);
+        return clients;
+      }
       // Any client that still holds tokens.
       const tokens = this.record.begin('revokeClientTokens', 'locking');
       await this.changes.afterChanges(
@@ -256,7 +299,7 @@ class Offboarding {
   /** Read what deactivation destroys, reset the factors while Okta lists them, deactivate. */
   private async deactivateInLock(user: User): Promise<void> {
     const userId = this.userId;
-    this.beforeDeactivation ??= await readDestroyedByDeactivation(this.okta, user, 'lock');
+    this.beforeDeactivation ??= await readDestroyedByDeactivation(this.okta, user, 'lock', this.readsHolders());
     const factors = this.record.begin('resetFactors', 'locking');
     await this.changes.run(
       factors,
@@ -315,7 +358,11 @@ class Offboarding {
   }
 
   /** 4. snapshot: the audit "before" and the source for rehire. */
-  private async takeSnapshot(user: User, groups: Group[], oauthClientIds: string[]): Promise<OffboardingSnapshot> {
+  private async takeSnapshot(
+    user: User,
+    groups: Group[],
+    oauthClientIds: string[] | undefined,
+  ): Promise<OffboardingSnapshot> {
     this.progress.setPhase('snapshot');
     const query = {
       user,
@@ -323,11 +370,17 @@ class Offboarding {
       oauthClientIds,
       itemConcurrency: this.policy.itemConcurrency,
       beforeDeactivation: this.beforeDeactivation,
+      readHolders: this.readsHolders(),
     };
     return this.untilDone('snapshot', async () => {
       this.progress.snapshot = await snapshotStep(this.okta, this.record, query);
       return this.progress.snapshot;
     });
+  }
+
+  /** Each device's other holders, read in the snapshot: by dry runs (their plan), and by runs before FEWER_CALLS. */
+  private readsHolders(): boolean {
+    return !!this.request.dryRun || !patched(FEWER_CALLS);
   }
 
   /**
@@ -368,7 +421,15 @@ class Offboarding {
 
     const appStep = this.record.begin('unassignApp', 'revoking');
     const leftToGroups: string[] = [];
+    // Deactivated in the lock: Okta removed every app assignment with it (checked after deactivation, as always).
+    const removedByDeactivation =
+      this.beforeDeactivation && this.knownStatus === 'DEPROVISIONED' && patched(FEWER_CALLS);
     await forEachLimited(apps, this.policy.itemConcurrency, async (app) => {
+      if (removedByDeactivation) {
+        const reason = 'removed with the deactivation in the lock phase';
+        this.record.add(appStep, { id: app.id, kind: 'app', outcome: 'not-needed', reason });
+        return;
+      }
       if (app.scope !== 'USER') {
         const reason = 'group-scoped assignment: leaves with the group membership';
         this.record.add(appStep, { id: app.id, kind: 'app', outcome: 'skipped', reason });
@@ -398,10 +459,27 @@ class Offboarding {
       return;
     }
     const query = { userId: this.userId, appsLeftToGroups };
+    const revokeSurvivors = patched(FEWER_CALLS)
+      ? (clients: string[]) => this.revokeSurvivingTokens(clients)
+      : undefined;
     await this.changes.afterChanges(
-      () => verifyRevokedStep(this.okta, this.record, query),
+      () => verifyRevokedStep(this.okta, this.record, query, revokeSurvivors),
       () => false,
     );
+  }
+
+  /** OAuth clients still listed after the lock's revocations: their refresh tokens are revoked one client at a time. */
+  private async revokeSurvivingTokens(clients: string[]): Promise<void> {
+    const userId = this.userId;
+    const step = this.record.begin('revokeClientTokens', 'revoking');
+    await forEachLimited(clients, this.policy.itemConcurrency, async (clientId) => {
+      const summary = `Revoke refresh tokens of ${userId} for client ${clientId}`;
+      await this.changes.run(step, { kind: 'client', id: clientId }, 'revokeClientTokens', 'lock', summary, {
+        userId,
+        clientId,
+      });
+    });
+    this.record.finish(step);
   }
 
   /** 6. deactivating, then verify at once that no access is left. */
@@ -435,12 +513,14 @@ class Offboarding {
       () => verifyStep(this.okta, this.record, 'verifyAccess', 'deactivating', query),
       () => undefined,
     );
+    if (patched(FEWER_CALLS)) this.accessVerified = { parkings: this.progress.parkings };
   }
 
   /** 7. awaiting-device-wipe: a durable timer that `wipeDevicesNow` ends. */
   private async waitForDeviceWipe(): Promise<void> {
     this.progress.setPhase('awaiting-device-wipe');
     const delay = this.request.deviceWipeDelay ?? this.policy.deviceWipeDelay;
+    if ((parseDuration(delay) ?? 0) > 0) this.accessVerified = undefined;
     await this.changes.wait(`wait ${delay} before decommissioning devices`, () => this.steering.untilDeviceWipe(delay));
   }
 
@@ -482,11 +562,15 @@ class Offboarding {
   /** 10. verifying: re-read Okta; any residue keeps the run from `completed`. */
   private async verify(): Promise<void> {
     const { userId, deletedDeviceIds } = this;
+    // Right after the access verification, with no wait between, the device step changed only devices.
+    const unchanged =
+      this.accessVerified?.parkings === this.progress.parkings && this.request.deleteAfter === undefined;
     const query = {
       userId,
       expectDeleted: this.request.deleteAfter !== undefined,
       deletedDeviceIds,
       itemConcurrency: this.policy.itemConcurrency,
+      groupsAndAppsVerified: unchanged,
     };
     await this.changes.afterChanges(
       async () => {
@@ -500,9 +584,10 @@ class Offboarding {
 
   /** After `cancel`, `rehire` or Temporal's Cancel: a rehire restores what the run changed; a cancel keeps it. */
   private async endOnStop(): Promise<OffboardingReport> {
-    const { notes, snapshot } = this.progress;
+    const { notes } = this.progress;
     if (this.steering.stop?.name === 'rehire') {
       if (this.changes.sentAny) {
+        const snapshot = this.progress.snapshot ?? this.snapshotOfEarlyDeactivation();
         this.progress.setPhase('rehired');
         const rehire = {
           userId: this.userId,
@@ -515,6 +600,7 @@ class Offboarding {
         await this.untilDone('restore', () => restoreFromSnapshot(this.okta, this.record, rehire), {
           stoppable: false,
         });
+        await this.linked?.restore();
       } else {
         notes.push('Rehired before any change: nothing to restore.');
       }
@@ -528,7 +614,29 @@ class Offboarding {
     return this.finish('cancelled');
   }
 
-  private finish(outcome: RunOutcome, error?: Failure): Promise<OffboardingReport> {
-    return this.progress.finish(outcome, { steering: this.steering, plan: this.changes.plan, error });
+  /**
+   * A rehire between an early deactivation (a user Okta cannot suspend, lock-out.ts) and the snapshot: the apps,
+   * factors and devices read just before that deactivation and the groups the check read are what the run saw.
+   */
+  private snapshotOfEarlyDeactivation(): OffboardingSnapshot | undefined {
+    const { beforeDeactivation, groupsFound, statusFound } = this;
+    if (!beforeDeactivation || !groupsFound || !statusFound || !patched(REHIRE_AFTER_EARLY_DEACTIVATION))
+      return undefined;
+    this.progress.snapshot = {
+      takenAt: new Date().toISOString(),
+      user: { id: this.userId, status: statusFound },
+      groups: groupsFound.map((group) => ({ ...group, ruleIds: [] })),
+      ...beforeDeactivation,
+      oauthClientIds: [],
+    };
+    return this.progress.snapshot;
+  }
+
+  /** The report; the run ends once its milestones are archived and notified. */
+  private async finish(outcome: RunOutcome, error?: Failure): Promise<OffboardingReport> {
+    const report = await this.progress.finish(outcome, { steering: this.steering, plan: this.changes.plan, error });
+    if (outcome !== 'dry-run') this.milestones.reach(outcome);
+    await this.milestones.settled();
+    return report;
   }
 }

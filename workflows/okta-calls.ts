@@ -1,9 +1,16 @@
 // How workflows reach Okta: every activity runs on the task queue of the Okta rate-limit bucket it
 // consumes, with its caller's retry budget, a priority (lock-phase calls first) and a UI summary.
-import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import {
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { OffboardingActivities } from '../activities';
 import {
   activityTaskQueue,
+  linkedOrgTaskQueue,
   parseDuration,
   PRIORITY,
   type OktaBucket,
@@ -67,11 +74,31 @@ export const BUCKET_OF: Record<ActivityName, OktaBucket | 'worker'> = {
   deleteDevice: 'devices',
   readOffboardingGroupAdds: 'logs',
   readAccessTokenLifetime: 'default',
+  findLinkedUsersByIdp: 'default',
+  findLinkedUsersByAttribute: 'users',
   startOffboardingForEvent: 'worker',
   askAdmission: 'worker',
+  archiveMilestone: 'worker',
+  // They read the person (and their manager) from Okta: GET /api/v1/users/{idOrLogin}.
+  notifyMilestone: 'users-get',
+  notifyDrift: 'users-get',
+  readDriftEvents: 'logs',
+  explainByRehire: 'worker',
+  recordDriftEvents: 'worker',
+  pickDueForReverification: 'worker',
+  recordReverifications: 'worker',
+  recordDriftPoll: 'worker',
 };
 
 export type Urgency = keyof typeof PRIORITY;
+
+/**
+ * Runs that started before it make the calls every run made until then: the OAuth clients listed in the lock, again
+ * after its revocations, groups, apps and grants read before deactivation as well as after, each device's holders in
+ * the snapshot and the device read before its deactivation, and groups and apps read again at the end with no wait
+ * since they were verified.
+ */
+export const FEWER_CALLS = 'fewer-okta-calls-per-person';
 
 /** Failures that no retry can fix: the workflow sees them at once. */
 const NON_RETRYABLE = [
@@ -98,14 +125,24 @@ export type CallBudget = Pick<
 };
 
 export class OktaCalls {
-  constructor(private readonly budget: CallBudget) {}
+  /** `org`: a linked org's name (worker/orgs.ts): its calls go to that org's queues, whose workers hold its client. */
+  constructor(
+    private readonly budget: CallBudget,
+    private readonly target: { org?: string } = {},
+  ) {}
+
+  private taskQueue(bucket: OktaBucket | 'worker'): string {
+    const base = workflowInfo().taskQueue;
+    if (bucket === 'worker') return base;
+    return this.target.org ? linkedOrgTaskQueue(base, this.target.org, bucket) : activityTaskQueue(base, bucket);
+  }
 
   private options(name: ActivityName, urgency: Urgency, summary: string): ActivityOptions {
     const bucket = BUCKET_OF[name];
-    const total = urgency === 'lock' ? this.budget.lockBudget : this.budget.phaseBudget;
+    const total = urgency === 'revoke' ? this.budget.phaseBudget : this.budget.lockBudget;
     return {
-      taskQueue: bucket === 'worker' ? workflowInfo().taskQueue : activityTaskQueue(workflowInfo().taskQueue, bucket),
-      summary,
+      taskQueue: this.taskQueue(bucket),
+      summary: this.target.org ? `[${this.target.org}] ${summary}` : summary,
       startToCloseTimeout: this.budget.attemptTimeout ?? '20s',
       scheduleToCloseTimeout: parseDuration(total) ?? total,
       retry: {
@@ -133,15 +170,22 @@ export class OktaCalls {
   }
 }
 
+/** Runs that started before it read the policy with an activity task: a round trip through the task queue. */
+const POLICY_AS_LOCAL_ACTIVITY = 'run-policy-as-local-activity';
+
 /**
  * The worker's policy for this run, read before any budget is known (so it is in history and a
- * replay sees the same): retried, at most 30 s apart, until a worker answers.
+ * replay sees the same): retried, at most 30 s apart, until a worker answers. A local activity: the
+ * worker that runs the workflow task answers it at once, with no task of its own and no second workflow task.
  */
 export function readRunPolicy(): Promise<RunPolicy> {
-  const { getRunPolicy } = proxyActivities<OffboardingActivities>({
+  const options = {
     summary: "Read the worker's run policy",
     startToCloseTimeout: '1m',
     retry: { maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
-  });
+  };
+  const { getRunPolicy } = patched(POLICY_AS_LOCAL_ACTIVITY)
+    ? proxyLocalActivities<OffboardingActivities>(options)
+    : proxyActivities<OffboardingActivities>(options);
   return getRunPolicy();
 }

@@ -3,8 +3,10 @@
 // account (user, group or admin role) is refused as an offboarding is.
 import { patched, workflowInfo } from '@temporalio/workflow';
 import type { RehireReport, RehireRequest } from './definitions';
+import { restoreLinkedOrgs } from './linked-orgs';
 import { OktaCalls, readRunPolicy } from './okta-calls';
 import { readForCheck, refuse } from './protection';
+import { Milestones } from './milestones';
 import { RESTORES_WHAT_WAS_REMOVED, restoreFromSnapshot } from './restore';
 import { RunRecord } from './run-record';
 
@@ -17,6 +19,10 @@ export async function rehireUser({ userId, requestedBy }: RehireRequest): Promis
   });
   const record = new RunRecord(`Rehire ${userId} (requested by ${requestedBy})`, () => 'rehired');
   const notes: string[] = [];
+  if (last?.archived)
+    notes.push(
+      `Restored from the audit archive: run ${last.archived.runId} of ${last.workflowId}, archived at ${last.archived.archivedAt} (Temporal no longer holds it).`,
+    );
   if (patched(RESTORES_WHAT_WAS_REMOVED)) {
     if (!last?.snapshot) {
       notes.push(
@@ -28,12 +34,13 @@ export async function rehireUser({ userId, requestedBy }: RehireRequest): Promis
       const { refusal } = await readForCheck(okta, userId, 'revoke');
       if (refusal) throw refuse(refusal);
       await restoreFromSnapshot(okta, record, { userId, snapshot: last.snapshot, policy, notes, steps: last.steps });
+      await restoreLinkedOrgs(policy, record, notes, { snapshot: last.snapshot, steps: last.steps });
     }
   } else {
     if (!last) notes.push('No closed offboarding run with a report was found: only the user status is restored.');
     await restoreFromSnapshot(okta, record, { userId, snapshot: last?.snapshot, policy, notes, steps: [] });
   }
-  return {
+  const report: RehireReport = {
     workflowId: workflowInfo().workflowId,
     userId,
     fromWorkflowId: last?.workflowId,
@@ -42,4 +49,9 @@ export async function rehireUser({ userId, requestedBy }: RehireRequest): Promis
     steps: record.steps,
     notes,
   };
+  const reportSoFar = () => ({ kind: 'rehire' as const, report: { ...report, requestedBy } });
+  const milestones = new Milestones(reportSoFar, notes, (name) => policy.notify?.includes(name) ?? false);
+  milestones.reach('rehired');
+  await milestones.settled();
+  return report;
 }

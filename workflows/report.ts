@@ -8,6 +8,8 @@ import {
   OffboardingSource,
   OktaUserId,
   type AccessTokensLeft,
+  type Milestone,
+  type MilestoneName,
   type OffboardingReport,
   type OffboardingRequest,
   type OffboardingSnapshot,
@@ -31,6 +33,10 @@ export class Progress {
   deviceWipeAt?: string;
   nextTimer?: OffboardingStatus['nextTimer'];
   attention?: OffboardingStatus['attention'];
+  /** How many times the run has parked in needs-attention (time may have passed, and Okta changed, since). */
+  parkings = 0;
+  /** Called where the run reaches a milestone the phase shows (workflows/milestones.ts). */
+  onMilestone?: (name: MilestoneName) => void;
   private readonly startedAt = new Date().toISOString();
 
   constructor(private readonly request: OffboardingRequest) {
@@ -53,12 +59,14 @@ export class Progress {
     this.phase = phase;
     upsertSearchAttributes([{ key: OffboardingPhase, value: phase }]);
     this.record.publish();
+    if (phase === 'awaiting-approval' || phase === 'needs-attention') this.onMilestone?.(phase);
   }
 
   /** A durable timer starts: the status shows when it fires, the Temporal UI what it waits for. */
   waiting(timer: NonNullable<OffboardingStatus['nextTimer']>, message: string): void {
     this.nextTimer = timer;
     this.record.publish(message);
+    if (timer.kind === 'device-wipe') this.onMilestone?.('wipe-scheduled');
   }
 
   status(steering: Steering): OffboardingStatus {
@@ -72,7 +80,7 @@ export class Progress {
         apps: this.snapshot.apps.length,
         factors: this.snapshot.factors.length,
         devices: this.snapshot.devices.length,
-        oauthClients: this.snapshot.oauthClientIds.length,
+        oauthClients: this.snapshot.oauthClientIds?.length,
       },
       lastMessage: steering.messages.at(-1),
       wipeDevicesNowRequested: steering.wipeNow,
@@ -87,26 +95,32 @@ export class Progress {
   ): Promise<OffboardingReport> {
     this.setPhase(outcome === 'dry-run' ? 'completed' : outcome);
     await condition(allHandlersFinished);
+    return { ...this.soFar(steering), outcome, finishedAt: new Date().toISOString(), plan, error };
+  }
+
+  /** The report as it stands: what a milestone records before the run ends. */
+  soFar(steering: Steering): Extract<Milestone, { kind: 'offboard' }>['report'] {
     return {
       workflowId: workflowInfo().workflowId,
       userId: this.userId,
-      outcome,
       source: this.request.source,
       requestedBy: this.request.requestedBy,
       correlationId: this.request.correlationId,
       reason: this.request.reason,
       startedAt: this.startedAt,
-      finishedAt: new Date().toISOString(),
       effectiveAt: steering.effectiveAt ? new Date(steering.effectiveAt).toISOString() : undefined,
       deviceWipeAt: this.deviceWipeAt,
       steps: this.record.steps,
       snapshot: this.snapshot,
       residue: this.residue,
       messages: steering.messages,
-      plan,
-      error,
       notes: this.notes,
       accessTokens: this.accessTokens,
+      error: this.attention && {
+        step: this.attention.step,
+        type: this.attention.type,
+        message: this.attention.message,
+      },
     };
   }
 }

@@ -13,9 +13,11 @@ export interface SnapshotQuery {
   user: OffboardingSnapshot['user'];
   /** The groups the check read. */
   groups: Array<Omit<OffboardingSnapshot['groups'][number], 'ruleIds'>>;
-  /** Listed at the lock, before the revocations emptied the list. */
-  oauthClientIds: string[];
+  /** Listed at the lock, before the revocations emptied the list (runs before `fewer-okta-calls-per-person`). */
+  oauthClientIds?: string[];
   itemConcurrency: number;
+  /** Read each device's other holders (dry runs, and runs before `fewer-okta-calls-per-person`). */
+  readHolders: boolean;
   /** Read in the lock phase, before an early deactivation destroyed it (see `Offboarding.lock`). */
   beforeDeactivation?: DestroyedByDeactivation;
 }
@@ -42,14 +44,16 @@ export async function snapshotStep(
 }
 
 /**
- * App assignments (from the filtered app listing: provisioning-only apps included), factors and devices
- * with their other holders. A user already deactivated has no assignments left, and Okta answers 404 for
- * their factors and devices: none are read.
+ * App assignments (from the filtered app listing: provisioning-only apps included), factors and devices,
+ * with their other holders when `readHolders` (a real run decides on the holders at wipe time; a dry run's plan
+ * goes by these). A user already deactivated has no assignments left, and Okta answers 404 for their factors
+ * and devices: none are read.
  */
 export async function readDestroyedByDeactivation(
   okta: OktaCalls,
   user: OffboardingSnapshot['user'],
   urgency: Urgency,
+  readHolders = true,
 ): Promise<DestroyedByDeactivation> {
   const userId = user.id;
   if (user.status === 'DEPROVISIONED') {
@@ -61,6 +65,7 @@ export async function readDestroyedByDeactivation(
     okta.call('listFactors', urgency, `List factors of ${userId}`, { userId }),
     okta.call('listUserDevices', urgency, `List devices of ${userId}`, { userId }),
   ]);
+  if (!readHolders) return { apps, factors, devices: userDevices };
   const devices: OffboardingSnapshot['devices'] = [];
   for (const device of userDevices) {
     const summary = `Read holders of device ${device.id}`;
@@ -78,7 +83,7 @@ async function readSnapshot(okta: OktaCalls, query: SnapshotQuery): Promise<Offb
   const { apps, factors, devices } =
     query.beforeDeactivation ??
     (patched(APP_INVENTORY)
-      ? await readDestroyedByDeactivation(okta, user, 'revoke')
+      ? await readDestroyedByDeactivation(okta, user, 'revoke', query.readHolders)
       : await readByAppLinks(okta, query));
   const oktaGroupIds = groups.filter((group) => group.type === 'OKTA_GROUP').map((group) => group.id);
   const rules = oktaGroupIds.length
@@ -92,7 +97,7 @@ async function readSnapshot(okta: OktaCalls, query: SnapshotQuery): Promise<Offb
     apps,
     factors,
     devices,
-    oauthClientIds,
+    ...(oauthClientIds ? { oauthClientIds } : {}),
   };
 }
 

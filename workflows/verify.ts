@@ -27,6 +27,11 @@ export interface ResidueQuery {
   /** Devices the run decommissioned: each must be gone. */
   deletedDeviceIds: string[];
   itemConcurrency: number;
+  /**
+   * Group memberships and app assignments were verified after deactivation, with no wait since: only the status and
+   * the devices are read again.
+   */
+  groupsAndAppsVerified?: boolean;
 }
 
 export interface RevokedQuery {
@@ -35,11 +40,52 @@ export interface RevokedQuery {
   appsLeftToGroups: string[];
 }
 
+/** Clients still listed after the lock's revocations get their tokens revoked here (the lock no longer lists them). */
+export type RevokeSurvivors = (clientIds: string[]) => Promise<void>;
+
+/**
+ * Before deactivation: what Okta hides once the user is deactivated, factors and OAuth clients (a client is listed
+ * while the user holds a grant or a token for it, so the list covers consent grants). Group memberships and apps
+ * are verified after deactivation, where Okta still answers for them.
+ */
+async function findHiddenResidue(
+  okta: OktaCalls,
+  userId: string,
+  revokeSurvivors: RevokeSurvivors,
+): Promise<Residue[]> {
+  const [factors, listed] = await Promise.all([
+    okta.call('listFactors', 'revoke', `Verify: factors of ${userId}`, { userId }),
+    okta.call('listOAuthClients', 'revoke', `Verify: OAuth clients of ${userId}`, { userId }),
+  ]);
+  let clients = listed;
+  if (clients.length > 0) {
+    await revokeSurvivors(clients);
+    clients = await okta.call(
+      'listOAuthClients',
+      'revoke',
+      `Verify: OAuth clients of ${userId} after revoking their tokens`,
+      {
+        userId,
+      },
+    );
+  }
+  const residue: Residue[] = factors.map((factor) => ({
+    kind: 'factor',
+    id: factor.id,
+    detail: `${factor.factorType} factor still enrolled (${factor.status})`,
+  }));
+  for (const clientId of clients)
+    residue.push({ kind: 'client', id: clientId, detail: 'OAuth client still holds tokens or grants' });
+  return sorted(residue);
+}
+
 /** Before deactivation: what the revocations should have removed, while Okta still shows it. */
 export async function findResidueBeforeDeactivation(
   okta: OktaCalls,
   { userId, appsLeftToGroups }: RevokedQuery,
+  revokeSurvivors?: RevokeSurvivors,
 ): Promise<Residue[]> {
+  if (revokeSurvivors) return findHiddenResidue(okta, userId, revokeSurvivors);
   const residue: Residue[] = [];
   const [groups, apps, factors, grants, clients] = await Promise.all([
     okta.call('listUserGroups', 'revoke', `Verify: groups of ${userId}`, { userId }),
@@ -71,7 +117,7 @@ export async function findResidue(okta: OktaCalls, query: ResidueQuery): Promise
   const residue: Residue[] = [];
   const status = await okta.call('readUserStatus', 'revoke', `Verify: status of ${userId}`, { userId });
   residue.push(...statusResidue(userId, status, expectDeleted));
-  if (status !== undefined) {
+  if (status !== undefined && !query.groupsAndAppsVerified) {
     const [groups, apps] = await Promise.all([
       okta.call('listUserGroups', 'revoke', `Verify: groups of ${userId}`, { userId }),
       okta.call('listAssignedApps', 'revoke', `Verify: apps assigned to ${userId}`, { userId }),
@@ -164,10 +210,13 @@ export async function verifyStep(
 ): Promise<void> {
   const verification = record.begin(step, phase);
   const residue = await findResidue(okta, query);
+  const scope = query.groupsAndAppsVerified
+    ? ' (status and devices read again; groups and apps verified after deactivation, no wait since)'
+    : '';
   record.finish(
     verification,
     residue.length ? 'failed' : 'done',
-    residue.length ? `${residue.length} item(s) left` : 'no access left',
+    residue.length ? `${residue.length} item(s) left${scope}` : `no access left${scope}`,
   );
   if (residue.length) throw new ResidueFound(residue);
 }
@@ -177,11 +226,16 @@ export async function verifyStep(
  * reads fail because someone deactivated the user meanwhile (Okta then answers 404), there is nothing
  * Okta shows here any more: the check after deactivation is what remains. Returns whether it checked.
  */
-export async function verifyRevokedStep(okta: OktaCalls, record: RunRecord, query: RevokedQuery): Promise<boolean> {
+export async function verifyRevokedStep(
+  okta: OktaCalls,
+  record: RunRecord,
+  query: RevokedQuery,
+  revokeSurvivors?: RevokeSurvivors,
+): Promise<boolean> {
   const verification = record.begin('verifyRevoked', 'revoking');
   let residue: Residue[];
   try {
-    residue = await findResidueBeforeDeactivation(okta, query);
+    residue = await findResidueBeforeDeactivation(okta, query, revokeSurvivors);
   } catch (error) {
     const status = await okta.call('readUserStatus', 'revoke', `Verify: status of ${query.userId}`, {
       userId: query.userId,

@@ -35,6 +35,8 @@ import {
   type RunView,
 } from '../../runs/steering';
 import { runUrl } from '../../runs/temporal';
+import { archivedOffboarding, registerAuditCommands } from './audit';
+import { registerDriftCommand } from './drift';
 import {
   applyBulk,
   bulkQuery,
@@ -391,7 +393,13 @@ export function buildProgram(io: CliIo, session: Session): Command {
   ).action(async (user: string | undefined, options: BulkOptions) => {
     if (bulkRequested(user, options)) return bulk('rehire', options);
     const run = await steering(async () =>
-      rehire(session.temporal, session.config.temporal.taskQueue, await withUser(user ?? ''), session.requestedBy),
+      rehire(
+        session.temporal,
+        session.config.temporal.taskQueue,
+        await withUser(user ?? ''),
+        session.requestedBy,
+        archivedOffboarding(io.env),
+      ),
     );
     session.print({ ...run }, [
       run.via === 'signal'
@@ -544,6 +552,15 @@ export function buildProgram(io: CliIo, session: Session): Command {
         ].join('\n'),
       );
     });
+
+  registerAuditCommands(program, {
+    env: io.env,
+    out: io.out,
+    json: session.json,
+    render: () => session.render,
+    resolveUser: withUser,
+  });
+  registerDriftCommand(program, { env: io.env, out: io.out, json: session.json, render: () => session.render });
 
   return program;
 }

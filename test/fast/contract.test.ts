@@ -15,6 +15,7 @@ import {
   pauseUpdate,
   rejectUpdate,
   resumeUpdate,
+  OffboardingDrift,
   OffboardingEffectiveAt,
   OffboardingEventId,
   OffboardingPhase,
@@ -31,13 +32,15 @@ import {
 } from '../../workflows/definitions';
 
 describe('the wire contract of an offboarding run', () => {
-  it('registers the workflow types offboardUser, rehireUser, pollOffboardingGroup, offboardingGate and signatureSeen', () => {
+  it('registers the workflow types offboardUser, rehireUser, pollOffboardingGroup, offboardingGate, signatureSeen, watchForDrift and revokeReturnedAccess', () => {
     expect(Object.keys(workflows).sort()).toEqual([
       'offboardUser',
       'offboardingGate',
       'pollOffboardingGroup',
       'rehireUser',
+      'revokeReturnedAccess',
       'signatureSeen',
+      'watchForDrift',
     ]);
   });
 
@@ -69,7 +72,7 @@ describe('the wire contract of an offboarding run', () => {
     ]);
   });
 
-  it('registers four Keyword and two Datetime search attributes', () => {
+  it('registers four Keyword, two Datetime and one KeywordList search attributes', () => {
     expect(SEARCH_ATTRIBUTE_KEYS).toEqual([
       OktaUserId,
       OffboardingPhase,
@@ -77,6 +80,7 @@ describe('the wire contract of an offboarding run', () => {
       OffboardingEventId,
       OffboardingEffectiveAt,
       DeviceWipeAt,
+      OffboardingDrift,
     ]);
     expect(SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, key.type])).toEqual([
       ['OktaUserId', SearchAttributeType.KEYWORD],
@@ -85,6 +89,7 @@ describe('the wire contract of an offboarding run', () => {
       ['OffboardingEventId', SearchAttributeType.KEYWORD],
       ['OffboardingEffectiveAt', SearchAttributeType.DATETIME],
       ['DeviceWipeAt', SearchAttributeType.DATETIME],
+      ['OffboardingDrift', SearchAttributeType.KEYWORD_LIST],
     ]);
   });
 

@@ -33,6 +33,13 @@ describe('stored histories', () => {
         'admin-role-refused.json',
         'trigger-not-confirmed.json',
         'rehire-suspended-stays-suspended.json',
+        // Linked orgs (Org2Org): offboarded in both orgs, rehired after close, a person with no linked user.
+        'linked-orgs-full-run.json',
+        'linked-orgs-rehire-after-close.json',
+        'linked-orgs-not-linked.json',
+        // The drift watch: a watch run that started a revoke run, and that revoke run.
+        'drift-watch-revoke.json',
+        'drift-revoke-returned-access.json',
       ]),
     );
   });

@@ -15,6 +15,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { dataConverterFor, FAILURE_CONVERTER_PATH, parseCodecKeys } from '../../codec';
 import { createOktaClient } from '../../okta/client';
+import { notifiedMilestones, type NotifySettings } from '../../activities/notify-settings';
 import { DEFAULT_POLICY, type OffboardingPolicy } from '../../activities/policy';
 import { startOffboarding, type StartedRun } from '../../runs/offboardings';
 import type { Org, RequestEntry } from '@okta-offboarding/okta-emulator';
@@ -24,6 +25,8 @@ import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../worker/workers'
 import { statusQuery, type OffboardingRequest, type OffboardingStatus } from '../../workflows/definitions';
 import type { offboardUser } from '../../workflows/offboard-user';
 import { startTestEmulator, TOKEN, type TestEmulator } from '@okta-offboarding/okta-emulator/testing';
+import type { AuditTrail } from '../../archive/trail';
+import { TestArchive } from './archive';
 import { TEST_CODEC_KEY_LINES, writeCodecKeysFile } from './codec';
 import { connectToSuiteServer, uniqueTaskQueue } from './temporal';
 
@@ -68,6 +71,12 @@ export interface HarnessOptions {
   emulator?: Parameters<typeof startTestEmulator>[0];
   /** Keys-file lines for the client and workers (the last is current); `null` runs with plaintext payloads. */
   codecKeys?: string[] | null;
+  /** Linked orgs (Org2Org): each an emulator the test started, served by workers beside the workforce org's. */
+  linkedOrgs?: Array<{ name: string; url: string; budget?: OktaBudget }>;
+  /** What the workers write milestones through, around the harness's archive (a test's fault injection). */
+  wrapArchive?: (trail: AuditTrail) => AuditTrail;
+  /** Notification settings (worker/notify-config.ts); the policy's `notify` follows from them. None by default. */
+  notifications?: NotifySettings;
 }
 
 export class OffboardingHarness {
@@ -76,6 +85,8 @@ export class OffboardingHarness {
   private temporal: Client;
   private keyLines: string[] | null;
   private keysFile?: string;
+  private testArchive!: TestArchive;
+  private trail?: { keyLines: string[] | null; trail: AuditTrail };
   readonly policy: OffboardingPolicy;
 
   private constructor(
@@ -90,6 +101,7 @@ export class OffboardingHarness {
       retryMaximumInterval: '2s',
       // Every run still asks the blast-radius guard; only test/e2e/blast-radius.test.ts sets a threshold it reaches.
       approvalThreshold: 1_000_000,
+      ...(options.notifications ? { notify: notifiedMilestones(options.notifications) } : {}),
       ...options.policy,
     };
     this.keyLines = options.codecKeys === undefined ? TEST_CODEC_KEY_LINES : options.codecKeys;
@@ -105,6 +117,7 @@ export class OffboardingHarness {
   static async start(options: HarnessOptions = {}): Promise<OffboardingHarness> {
     const [env, okta] = await Promise.all([connectToSuiteServer(), startTestEmulator(options.emulator)]);
     const harness = new OffboardingHarness(env, okta, uniqueTaskQueue('offboard'), options);
+    harness.testArchive = await TestArchive.open();
     await harness.startWorkers();
     return harness;
   }
@@ -134,6 +147,18 @@ export class OffboardingHarness {
     return this.okta.admin;
   }
 
+  /** The workers' audit archive (an embedded PostgreSQL of its own), sealed with the harness's current keys. */
+  get archive(): AuditTrail {
+    if (this.trail?.keyLines !== this.keyLines)
+      this.trail = { keyLines: this.keyLines, trail: this.testArchive.trail(this.keyLines) };
+    return this.trail.trail;
+  }
+
+  /** The environment that points a CLI at the workers' archive (OFFBOARD_ARCHIVE_DIR). */
+  get archiveEnv(): NodeJS.ProcessEnv {
+    return this.testArchive.env;
+  }
+
   async startWorkers(): Promise<void> {
     this.workers = await createWorkers({
       connection: this.env.nativeConnection,
@@ -142,7 +167,14 @@ export class OffboardingHarness {
       okta: createOktaClient({ orgUrl: this.okta.url, auth: { kind: 'api-token', token: TOKEN } }),
       policy: this.policy,
       budget: this.options.budget ?? GENEROUS_BUDGET,
+      linkedOrgs: this.options.linkedOrgs?.map(({ name, url, budget }) => ({
+        name,
+        okta: createOktaClient({ orgUrl: url, auth: { kind: 'api-token', token: TOKEN } }),
+        budget: budget ?? GENEROUS_BUDGET,
+      })),
       temporal: this.client,
+      archive: this.options.wrapArchive?.(this.archive) ?? this.archive,
+      notifications: this.options.notifications,
       dataConverter: this.client.options.dataConverter,
       workflowCode: { workflowBundle: await workflowBundle() },
       overrides: { shutdownGraceTime: '1s' },
@@ -226,6 +258,7 @@ export class OffboardingHarness {
 
   async close(): Promise<void> {
     await this.stopWorkers();
+    await this.testArchive?.close();
     await this.okta.emulator.close();
     await this.env.teardown();
   }

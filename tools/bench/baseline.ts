@@ -2,7 +2,7 @@
 // people with the same Okta SDK and its DEFAULT request executor (it sleeps until
 // `X-Rate-Limit-Reset` on a 429 and retries twice, then throws). Per person: read the user,
 // suspend (when ACTIVE), clear sessions with OAuth tokens, revoke grants, reset factors, remove
-// OKTA_GROUP memberships, unassign app links, deactivate, then deactivate and delete each device.
+// OKTA_GROUP memberships, unassign app links, list the devices, deactivate, then deactivate and delete each device.
 // No snapshot, no verification, no shared-device check: less than the runbook does.
 //
 // Run as a child process by the benchmark (so its CPU and memory are its own):
@@ -65,8 +65,10 @@ export async function runBaseline(orgUrl: string, token: string, userIds: string
       );
       for (const appId of appIds)
         await tolerate(() => client.applicationApi.unassignUserFromApplication({ appId, userId, sendEmail: false }));
+      // Okta answers 404 for a deactivated user's devices: listed before the deactivation.
+      const devices = await collect(await client.userApi.listUserDevices({ userId }));
       await tolerate(() => client.userApi.deactivateUser({ userId, sendEmail: false }));
-      for (const entry of await collect(await client.userApi.listUserDevices({ userId }))) {
+      for (const entry of devices) {
         const deviceId = entry.device?.id;
         if (!deviceId) continue;
         await tolerate(() => client.deviceApi.deactivateDevice({ deviceId }));

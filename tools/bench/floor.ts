@@ -3,24 +3,26 @@
 // Okta's limits allow for them: max over buckets (and the cumulative limit, over all calls) of calls / perMinute.
 // Buckets are classified by the emulator's table, which follows Okta's published path-to-bucket mapping.
 //
-// The calls per person follow workflows/offboard-user.ts and workflows/verify.ts on their happy
-// path (no retries, no 429s), with Okta state as the emulator keeps it (okta-emulator/README.md):
-//   checking    GET user, GET user's groups (at once)
-//   locking     suspend (only from ACTIVE) with list OAuth clients, revoke sessions (oauthTokens=true) with
-//               revoke grants, list OAuth clients again (then one revoke per surviving client: none,
-//               since both revocations empty the list)
-//   snapshot    app links, assignment per app held (direct or through a group), factors, devices,
-//               holders per device, group rules (when the person is in any OKTA_GROUP)
-//   revoking    reset factors (when any), remove each OKTA_GROUP membership, unassign each USER-scope app
-//   deactivating  deactivate, then the access verification: status, groups, app links (none: a
-//               DEPROVISIONED user holds no apps, so no assignment reads), factors, grants, OAuth clients
+// The calls per person follow workflows/offboard-user.ts, snapshot.ts, devices.ts and verify.ts on their happy
+// path for a run started on this code (no retries, no 429s), with Okta state as the emulator keeps it
+// (okta-emulator/README.md):
+//   checking    GET user, GET user's groups, GET user's admin roles
+//   locking     suspend (only from ACTIVE), revoke sessions (oauthTokens=true), revoke grants; a user Okta cannot
+//               suspend (LOCKED_OUT, PASSWORD_EXPIRED, RECOVERY, PROVISIONED, STAGED) is deactivated here: the
+//               apps listing, factors, devices, reset factors, deactivate
+//   snapshot    the filtered apps listing (`filter=user.id eq`), factors, devices, group rules (when the person is
+//               in any OKTA_GROUP); the access-token lifetime is read once per worker per 10 minutes (not counted)
+//   revoking    reset factors, remove each OKTA_GROUP membership, unassign each USER-scope app; a direct app that
+//               a remaining group also grants is refused (403 E0000046): the user's groups and each remaining
+//               group's app listing are read to name it
+//   verify      before deactivation: factors, OAuth clients (their list covers grants and tokens)
+//   deactivating  deactivate, then the access verification: status, groups, the apps listing
 //   wiping      every device is decided on today's holders (one holders read per device); a device held
-//               only by offboarded people (no longer ACTIVE by then) is wiped by one run, which also reads
-//               the device, deactivates it (unless DEACTIVATED) and deletes it; every other offboarded
-//               holder's run reads the holders and the device (gone) = 2 calls
-//   verifying   the same reads as the access verification, plus one device read per deleted device
-// A device another ACTIVE person (outside the layoff) holds is kept: one holders read in the snapshot
-// and one at wipe time.
+//               only by offboarded people is deactivated (no read first) and deleted by its first holder's run;
+//               every other offboarded holder's run finds it gone (its deactivate answers 404) = 2 calls
+//   verifying   status, one device read per deleted device; groups and apps are not read again, since no wait
+//               separated the access verification from this one (the benchmark's device-wipe delay is 0)
+// A device another ACTIVE person (outside the layoff) holds is kept: one holders read at wipe time.
 // Every person is a member of Everyone (BUILT_IN), whose apps they hold with GROUP scope.
 import { RateLimiter } from '@okta-offboarding/okta-emulator';
 import type { Org, RateLimitTable } from '@okta-offboarding/okta-emulator';
@@ -77,6 +79,11 @@ export interface FloorOptions {
 }
 
 const LOCKOUT_PHASES = new Set<Call['phase']>(['checking', 'locking']);
+/** workflows/lock-out.ts: the statuses the lock deactivates at once. */
+const CANNOT_BE_SUSPENDED = new Set(['LOCKED_OUT', 'PASSWORD_EXPIRED', 'RECOVERY', 'PROVISIONED', 'STAGED']);
+/** Representative paths of the filtered app listings (the apps bucket). */
+const APPS_OF_USER = '/api/v1/apps';
+const APPS_OF_GROUP = '/api/v1/apps';
 
 /** The floor's name for the org-wide cumulative Management API limit (the emulator's window of the same name). */
 const CUMULATIVE = 'cumulative';
@@ -213,60 +220,76 @@ function personCalls(
   // checking
   add('checking', 'GET', u);
   add('checking', 'GET', `${u}/groups`);
+  add('checking', 'GET', `${u}/roles`);
 
   // locking
+  const earlyDeactivation = CANNOT_BE_SUSPENDED.has(user.status ?? 'ACTIVE');
+  const deactivated = user.status === 'DEPROVISIONED';
   if (user.status === 'ACTIVE') add('locking', 'POST', `${u}/lifecycle/suspend`);
-  add('locking', 'GET', `${u}/clients`);
   add('locking', 'DELETE', `${u}/sessions`);
   add('locking', 'DELETE', `${u}/grants`);
-  add('locking', 'GET', `${u}/clients`);
 
-  // snapshot: apps held directly or through a group (DEPROVISIONED users hold none)
-  const direct = new Set((user.apps ?? []).filter((a) => a.scope === 'USER').map((a) => appIdOf.get(a.app) ?? a.app));
-  const held = new Set(direct);
-  for (const group of groups) for (const app of group.apps ?? []) held.add(appIdOf.get(app) ?? app);
-  const apps = user.status === 'DEPROVISIONED' ? [] : [...held];
-  add('snapshot', 'GET', `${u}/appLinks`);
-  for (const app of apps) add('snapshot', 'GET', `/api/v1/apps/${app}/users/${id}`);
-  add('snapshot', 'GET', `${u}/factors`);
-  add('snapshot', 'GET', `${u}/devices`);
-  for (const device of devices) add('snapshot', 'GET', `/api/v1/devices/${device.id}/users`);
+  // what deactivation destroys: in the lock for a user Okta cannot suspend, else in the snapshot
+  const destroyed = (phase: Call['phase']) => {
+    add(phase, 'GET', APPS_OF_USER);
+    if (deactivated) return;
+    add(phase, 'GET', `${u}/factors`);
+    add(phase, 'GET', `${u}/devices`);
+  };
+  if (earlyDeactivation) {
+    destroyed('locking');
+    add('locking', 'POST', `${u}/lifecycle/reset_factors`);
+    add('locking', 'POST', `${u}/lifecycle/deactivate`);
+  } else {
+    destroyed('snapshot');
+  }
   const oktaGroups = groups.filter((group) => group.type === 'OKTA_GROUP');
   if (oktaGroups.length > 0) add('snapshot', 'GET', '/api/v1/groups/rules');
 
-  // revoking
-  if ((user.factors ?? []).length > 0) add('revoking', 'POST', `${u}/lifecycle/reset_factors`);
+  // revoking (a user deactivated in the lock, or before the run, holds no direct assignment any more)
+  const remaining = groups.filter((group) => group.type !== 'OKTA_GROUP');
+  const grantedByRemaining = new Set(
+    remaining.flatMap((group) => (group.apps ?? []).map((app) => appIdOf.get(app) ?? app)),
+  );
+  const direct =
+    deactivated || earlyDeactivation
+      ? []
+      : (user.apps ?? []).filter((a) => a.scope === 'USER').map((a) => appIdOf.get(a.app) ?? a.app);
+  if (!earlyDeactivation && !deactivated) add('revoking', 'POST', `${u}/lifecycle/reset_factors`);
   for (const group of oktaGroups) add('revoking', 'DELETE', `/api/v1/groups/${group.id ?? group.name}/users/${id}`);
-  for (const app of apps) if (direct.has(app)) add('revoking', 'DELETE', `/api/v1/apps/${app}/users/${id}`);
+  for (const app of new Set(direct)) {
+    add('revoking', 'DELETE', `/api/v1/apps/${app}/users/${id}`);
+    if (!grantedByRemaining.has(app)) continue;
+    add('revoking', 'GET', `${u}/groups`);
+    for (let i = 0; i < remaining.length; i++) add('revoking', 'GET', APPS_OF_GROUP);
+  }
+  if (!earlyDeactivation && !deactivated) {
+    add('revoking', 'GET', `${u}/factors`);
+    add('revoking', 'GET', `${u}/clients`);
+  }
 
-  // deactivating, then the access verification (a DEPROVISIONED user has no app links)
-  add('deactivating', 'POST', `${u}/lifecycle/deactivate`);
-  const accessReads = (phase: Call['phase']) => {
-    add(phase, 'GET', u);
-    add(phase, 'GET', `${u}/groups`);
-    add(phase, 'GET', `${u}/appLinks`);
-    add(phase, 'GET', `${u}/factors`);
-    add(phase, 'GET', `${u}/grants`);
-    add(phase, 'GET', `${u}/clients`);
-  };
-  accessReads('deactivating');
+  // deactivating, then the access verification
+  if (!earlyDeactivation) add('deactivating', 'POST', `${u}/lifecycle/deactivate`);
+  add('deactivating', 'GET', u);
+  add('deactivating', 'GET', `${u}/groups`);
+  add('deactivating', 'GET', APPS_OF_USER);
 
-  // wiping devices
+  // wiping devices (none listed for a user already deactivated)
   const deleted: string[] = [];
-  for (const device of devices) {
+  for (const device of deactivated ? [] : devices) {
     const by = wiper.get(device);
     const d = `/api/v1/devices/${device.id}`;
     add('wiping-devices', 'GET', `${d}/users`);
     if (by === undefined) continue; // kept: an ACTIVE person outside the layoff holds it
-    add('wiping-devices', 'GET', d);
-    if (by !== id) continue; // another offboarded holder's run wipes it; this one finds it gone
-    if (device.status !== 'DEACTIVATED') add('wiping-devices', 'POST', `${d}/lifecycle/deactivate`);
+    add('wiping-devices', 'POST', `${d}/lifecycle/deactivate`);
+    if (by !== id) continue; // another offboarded holder's run wipes it; this one finds it gone (404)
+    if (device.status === 'DEACTIVATED') add('wiping-devices', 'GET', d); // 400 E0000001: read, then delete
     add('wiping-devices', 'DELETE', d);
     deleted.push(d);
   }
 
   // verifying
-  accessReads('verifying');
+  add('verifying', 'GET', u);
   for (const d of deleted) add('verifying', 'GET', d);
   return calls;
 }

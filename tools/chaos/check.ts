@@ -79,11 +79,18 @@ export function accessOf(org: Org, userId: string): AccessView {
 }
 
 /** The ids a step's items name with the given outcomes. */
+/**
+ * Items the report says are gone. A `not-needed` unassignment that names the group still granting the app (Okta
+ * refuses it, 403 E0000046, until deactivation removes it) says the opposite: the assignment stays.
+ */
 function itemsOf(report: OffboardingReport, step: string, outcomes = ['done', 'not-needed']): Set<string> {
+  const kept = (reason?: string) => reason?.startsWith('residue of group') ?? false;
   return new Set(
     report.steps
       .filter((record) => record.step === step)
-      .flatMap((record) => record.items.filter((item) => outcomes.includes(item.outcome)).map((item) => item.id)),
+      .flatMap((record) =>
+        record.items.filter((item) => outcomes.includes(item.outcome) && !kept(item.reason)).map((item) => item.id),
+      ),
   );
 }
 
@@ -298,6 +305,12 @@ export function describeDiff(person: PersonCheck): string {
     const a = JSON.stringify(person.before[field]);
     const b = JSON.stringify(person.after[field]);
     lines.push(`    ${a === b ? ' ' : '~'} ${field}: ${a}${a === b ? '' : ` -> ${b}`}`);
+  }
+  // What the run says it did, to tell a wrong report from a wrong change.
+  for (const message of person.report?.messages ?? []) lines.push(`    message ${message.name} at ${message.phase}`);
+  for (const step of person.report?.steps ?? []) {
+    const items = step.items.map((item) => `${item.id}:${item.outcome}${item.reason ? ` (${item.reason})` : ''}`);
+    lines.push(`    step ${step.step} [${step.phase}] ${step.outcome ?? ''} ${items.join('; ')}`.trimEnd());
   }
   return lines.join('\n');
 }

@@ -183,7 +183,7 @@ async function run(
     intakePort: await freePort(),
     codecKeysFile,
   });
-  const workers = new WorkerPool(supervisor, env);
+  const workers = new WorkerPool(supervisor, env, join(workDir, 'archive'));
   await Promise.all([workers.start('worker-1'), workers.start('worker-2')]);
   const intake = await startIntake(supervisor, env);
   const client = await connect(address, 'default', codecKeysFile);
@@ -273,6 +273,8 @@ async function run(
         mismatches: f.mismatches,
         before: f.before,
         after: f.after,
+        messages: f.report?.messages,
+        steps: f.report?.steps,
       })),
     })),
   };

@@ -70,9 +70,11 @@ export class WorkerPool {
   readonly kills: string[] = [];
   readonly starts: string[] = [];
 
+  /** `archiveRoot`: the embedded audit archive (PGlite) serves one process, so each worker has its folder in it. */
   constructor(
     private readonly supervisor: Supervisor,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly archiveRoot?: string,
   ) {}
 
   running(): string[] {
@@ -90,7 +92,7 @@ export class WorkerPool {
       command: process.execPath,
       args: ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')],
       cwd: ROOT,
-      env: this.env,
+      env: this.archiveRoot ? { ...this.env, OFFBOARD_ARCHIVE_DIR: join(this.archiveRoot, name) } : this.env,
       ready: { line: /Offboarding worker started/, timeoutMs: 180_000 },
     });
   }

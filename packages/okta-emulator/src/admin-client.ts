@@ -1,8 +1,19 @@
 // A small typed client of the emulator's admin API, for tests, the demo and the benchmark.
 import type { StoredFault } from './faults';
+import type { LogEvent } from './logs';
+import type { SIGN_IN_EVENT_TYPES } from './sign-ins';
 import type { Fault, Org, RateLimitTable, RequestEntry } from './types';
 
 export type { StoredFault };
+
+/** A sign-in to inject (docs/admin-api.md §3): the user by id or login, the client's IP, the app by id or label. */
+export type SignIn = {
+  user: string;
+  ipAddress: string;
+  app?: string;
+  eventType?: (typeof SIGN_IN_EVENT_TYPES)[number];
+  outcome?: 'SUCCESS' | 'FAILURE';
+};
 
 export class EmulatorAdmin {
   constructor(private readonly url: string) {}
@@ -65,5 +76,10 @@ export class EmulatorAdmin {
 
   setRateLimits(table: RateLimitTable): Promise<RateLimitTable> {
     return this.call<RateLimitTable>('PUT', '/rate-limits', table);
+  }
+
+  /** Writes the System Log event of a sign-in (`user.session.start` unless told), with its IP and app; answers it. */
+  signIn(signIn: SignIn): Promise<LogEvent> {
+    return this.call<LogEvent>('POST', '/sign-ins', signIn);
   }
 }

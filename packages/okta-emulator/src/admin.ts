@@ -1,10 +1,12 @@
-// The emulator's own admin API under /__emulator/ (docs/admin-api.md): reset, seed, state, requests, faults, rate limits.
+// The emulator's own admin API under /__emulator/ (docs/admin-api.md): reset, seed, state, requests, faults, rate limits,
+// injected sign-ins.
 import { faultSchema, type FaultStore } from './faults';
 import type { SystemLog } from './logs';
 import { OktaOrg, SeedError } from './org';
 import { rateLimitTableSchema, type RateLimiter } from './rate-limits';
 import type { RequestLog } from './request-log';
 import type { Reply } from './routing';
+import { injectSignIn } from './sign-ins';
 import type { Fault, RateLimitTable } from './types';
 
 export type AdminTarget = {
@@ -64,6 +66,8 @@ export function handleAdmin(
     case 'DELETE /faults':
       target.faults.clear();
       return { status: 200, body: { ok: true } };
+    case 'POST /sign-ins':
+      return injectSignIn(target.org, target.log, body);
     case 'GET /rate-limits':
       return { status: 200, body: target.limiter.table() };
     case 'PUT /rate-limits': {

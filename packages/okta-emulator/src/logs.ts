@@ -22,7 +22,7 @@ export type LogEvent = {
   severity: 'INFO' | 'WARN';
   legacyEventType?: string;
   actor: LogActor;
-  outcome: { result: 'SUCCESS' };
+  outcome: { result: 'SUCCESS' | 'FAILURE'; reason?: string };
   target: LogTarget[];
   client: {
     userAgent: { rawUserAgent: string; os: string; browser: string };
@@ -51,7 +51,9 @@ const EVENT_INFO: Record<string, [string, string | null]> = {
   'user.session.clear': ['Clear user session', 'core.user_auth.session_clear'],
   'user.mfa.factor.deactivate': ['Reset factor for user', 'core.user.factor.deactivate'],
   'user.mfa.factor.reset_all': ['Reset all factors for user', 'core.user.factor.reset_all'],
+  'user.session.start': ['User login to Okta', 'core.user_auth.login_success'],
   'user.authentication.sso': ['User single sign on to app', null],
+  'user.authentication.auth_via_mfa': ['Authentication of user via MFA', null],
   'group.lifecycle.create': ['Create Okta group', 'core.user_group.created'],
   'group.lifecycle.delete': ['Delete Okta group', 'core.user_group.deleted'],
   'group.user_membership.add': ['Add user to group membership', 'core.user_group_member.user_add'],
@@ -101,6 +103,8 @@ export class SystemLog {
     target: LogTarget[],
     requestUri: string,
     displayMessage?: string,
+    /** A sign-in the admin API injects: the client it came from, and its outcome (docs/admin-api.md). */
+    signIn?: { ipAddress: string; outcome: LogEvent['outcome'] },
   ): LogEvent {
     const [message, legacy] = EVENT_INFO[eventType] ?? [eventType, null];
     const event: LogEvent = {
@@ -112,15 +116,17 @@ export class SystemLog {
       severity: 'INFO',
       ...(legacy ? { legacyEventType: legacy } : {}),
       actor,
-      outcome: { result: 'SUCCESS' },
+      outcome: signIn?.outcome ?? { result: 'SUCCESS' },
       target: target.map((t) => ({ ...t })),
       client: {
         userAgent: { rawUserAgent: 'okta-emulator', os: 'Unknown', browser: 'UNKNOWN' },
         zone: 'null',
         device: 'Unknown',
-        ipAddress: '127.0.0.1',
+        ipAddress: signIn?.ipAddress ?? '127.0.0.1',
       },
-      request: { ipChain: [{ ip: '127.0.0.1', version: 'V4' }] },
+      request: {
+        ipChain: [{ ip: signIn?.ipAddress ?? '127.0.0.1', version: signIn?.ipAddress.includes(':') ? 'V6' : 'V4' }],
+      },
       debugContext: { debugData: { requestUri, requestId: randomUUID() } },
       transaction: { type: 'WEB', id: randomUUID(), detail: {} },
       authenticationContext: { authenticationStep: 0, externalSessionId: 'unknown' },

@@ -1,6 +1,7 @@
 // The org's state: users, groups, apps, devices, hooks, authorization servers, indexes; seed/state JSON in and out.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { identityProvidersState, seedIdentityProviders, unlinkUser, type IdpRec } from './idp-store';
 import type {
   AdminRoleType,
   AuthorizationServerStatus,
@@ -358,6 +359,8 @@ export class OktaOrg {
   readonly serviceApps = new Map<string, ServiceAppRec>();
   readonly eventHooks = new Map<string, EventHookRec>();
   readonly authorizationServers = new Map<string, AuthorizationServerRec>();
+  /** identity providers and their linked users (idp-store.ts, docs/okta-behaviour.md §20) */
+  identityProviders = new Map<string, IdpRec>();
   /** factor type → policy of the highest-priority authenticator enrollment policy; absent = OPTIONAL */
   factorPolicy: Record<string, FactorPolicy> = {};
   everyoneId = '';
@@ -573,6 +576,17 @@ export class OktaOrg {
         lastUpdated: t,
       });
     }
+    org.identityProviders = seedIdentityProviders(
+      input,
+      {
+        takeId,
+        findUserId: (ref) => org.findUser(ref)?.id,
+        fail: (reason) => {
+          throw new SeedError(reason);
+        },
+      },
+      t,
+    );
     return org;
   }
 
@@ -638,6 +652,7 @@ export class OktaOrg {
   removeUser(user: UserRec): void {
     this.users.delete(user.id);
     this.loginIndex.delete(user.profile.login.toLowerCase());
+    unlinkUser(this.identityProviders, user.id);
     for (const gid of user.groups) this.groups.get(gid)?.members.delete(user.id);
     for (const appId of user.directApps) this.apps.get(appId)?.directUsers.delete(user.id);
     for (const did of user.devices) {
@@ -794,6 +809,16 @@ export class OktaOrg {
       }),
     );
     const servers = authorizationServers.length > 0 ? { authorizationServers } : {};
-    return { groups, apps, ...policy, serviceApps, eventHooks, users, devices, ...servers };
+    return {
+      groups,
+      apps,
+      ...policy,
+      serviceApps,
+      eventHooks,
+      users,
+      devices,
+      ...servers,
+      ...identityProvidersState(this.identityProviders),
+    };
   }
 }

@@ -12,6 +12,7 @@ import { registerFactorRoutes } from './factors';
 import { FaultStore } from './faults';
 import { registerGrantRoutes } from './grants';
 import { registerGroupRoutes } from './groups';
+import { registerIdpRoutes } from './idps';
 import { registerLifecycleRoutes } from './lifecycle';
 import { registerLogRoutes, SystemLog, type LogActor } from './logs';
 import { AccessTokens, issueToken } from './oauth';
@@ -84,6 +85,7 @@ function buildRouter(): Router {
   registerDeviceRoutes(router);
   registerRoleRoutes(router);
   registerAuthorizationServerRoutes(router);
+  registerIdpRoutes(router);
   registerLogRoutes(router);
   registerEventHookRoutes(router);
   return router;

@@ -84,6 +84,19 @@ export type Org = {
     users: string[];
   }>;
   /**
+   * identity providers (an Org2Org OIDC IdP, a social or SAML one) and the users linked to them: each link joins a
+   * user of this org (id or login) to the IdP's own id for them, `externalId` (docs/okta-behaviour.md §20)
+   */
+  identityProviders?: Array<{
+    id?: string;
+    name: string;
+    /** default `OIDC` */
+    type?: 'OIDC' | 'SAML2' | 'GOOGLE' | 'FACEBOOK' | 'MICROSOFT' | 'LINKEDIN';
+    /** default ACTIVE */
+    status?: 'ACTIVE' | 'INACTIVE';
+    users: Array<{ user: string; externalId: string; profile?: Record<string, unknown> }>;
+  }>;
+  /**
    * custom authorization servers (API Access Management) with their access policies and rules; the one named
    * `default` also answers to the id `default` (docs/okta-behaviour.md §19)
    */
