@@ -20,6 +20,11 @@ const K2 = testKeyLine('k2');
 /** Strings that appear nowhere but in the person's data, so finding one in stored history is a leak. */
 /** The marker Temporal's core records for `patched()`: its details name the patch id only. */
 const PATCH_MARKER = 'core_patch';
+/**
+ * The marker of a local activity (the run policy, the archive's writes): its `result` goes through the codec; its
+ * `data` is the core's own record of the call (sequence, attempt, activity id and type, times), no payload of ours.
+ */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 const PERSONAL = {
   login: 'zelda.quintero@leaver.example',
@@ -78,7 +83,8 @@ async function decodedHistory(workflowId: string, runId: string, codec: AesGcmCo
 
 /**
  * The key ids of the history's encrypted payloads, and where it holds payloads no codec saw, search attributes aside
- * (Temporal indexes them) and the patch markers' details (Temporal's core writes them: a patch id, no more).
+ * (Temporal indexes them), the patch markers' details and the local-activity markers' `data` (Temporal's core writes
+ * them: a patch id; an activity's sequence, type and time).
  */
 function keyIdsOf(history: temporal.api.history.v1.IHistory): { keyIds: string[]; plain: string[] } {
   const text = (bytes?: Uint8Array | null) => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
@@ -86,7 +92,8 @@ function keyIdsOf(history: temporal.api.history.v1.IHistory): { keyIds: string[]
   const plain: string[] = [];
   for (const event of history.events ?? []) {
     const marker = event.markerRecordedEventAttributes?.markerName;
-    for (const payload of payloadsIn(event, ['searchAttributes'])) {
+    const coreWritten = marker === LOCAL_ACTIVITY_MARKER ? ['data'] : [];
+    for (const payload of payloadsIn(event, ['searchAttributes', ...coreWritten])) {
       const keyId = text(payload.metadata?.[KEY_ID_METADATA]);
       if (text(payload.metadata?.encoding) === ENCRYPTED_ENCODING && keyId) keyIds.add(keyId);
       else if (marker !== PATCH_MARKER) plain.push(`event ${event.eventId} (${event.eventType}, ${marker})`);
