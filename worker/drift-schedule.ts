@@ -1,11 +1,12 @@
 // The drift watch's settings and its Temporal Schedule: one for the whole org (per workflow task queue), created
 // or brought up to date by every worker at start, like the System Log poller's (worker/schedule.ts).
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { ScheduleHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { parseDuration, type OktaBucket } from '../workflows/definitions';
 import type { DriftAction, DriftWatchInput } from '../workflows/drift-watch';
 import type { OktaBudget } from './budget';
+import { ensureSchedule } from './schedule';
 
 export interface DriftConfig {
   /** OFFBOARD_DRIFT_WATCH: how long a person is watched after a completed offboarding; `0s` turns the watch off. */
@@ -123,32 +124,12 @@ export async function ensureDriftSchedule(
     startFrom,
     ignoreGroups: config.offboardingGroup ? [config.offboardingGroup] : [],
   });
-  const action = {
-    type: 'startWorkflow' as const,
+  return ensureSchedule(client, scheduleId, {
+    spec,
     workflowType: 'watchForDrift',
     workflowId: `watch-for-drift-${config.taskQueue}`,
     taskQueue: config.taskQueue,
     staticSummary: `Watch for access that comes back within ${config.drift.watch} of an offboarding (${config.drift.action})`,
-  };
-  try {
-    return await client.schedule.create({
-      scheduleId,
-      spec,
-      action: { ...action, args: [input(new Date().toISOString())] },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
-    });
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-  }
-  const handle = client.schedule.getHandle(scheduleId);
-  await handle.update((previous) => {
-    const startFrom = (previous.action.args?.[0] as DriftWatchInput | undefined)?.startFrom ?? new Date().toISOString();
-    return {
-      ...previous,
-      spec,
-      action: { ...action, args: [input(startFrom)] },
-      policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP },
-    };
+    input,
   });
-  return handle;
 }

@@ -26,13 +26,36 @@ export async function ensurePollerSchedule(
   const scheduleId = pollerScheduleId(config.taskQueue);
   const spec = { intervals: [{ every: config.interval }] };
   const input = (startFrom: string): PollInput => ({ group: config.group!, startFrom });
-  const action = {
-    type: 'startWorkflow' as const,
+  return ensureSchedule(client, scheduleId, {
+    spec,
     workflowType: 'pollOffboardingGroup',
     workflowId: `poll-offboarding-group-${config.taskQueue}`,
     taskQueue: config.taskQueue,
     staticSummary: `Poll the Okta System Log for adds to ${config.group}`,
-  };
+    input,
+  });
+}
+
+/** A schedule that starts one workflow whose only argument carries `startFrom`, its reading's first point. */
+export interface IntervalSchedule<Input extends { startFrom: string }> {
+  spec: { intervals: Array<{ every: string }> };
+  workflowType: string;
+  workflowId: string;
+  taskQueue: string;
+  staticSummary: string;
+  input: (startFrom: string) => Input;
+}
+
+/**
+ * Creates the schedule, or brings it up to date (spec and input) when it exists, keeping the `startFrom` the
+ * first creation set: several workers starting at once all end with the same schedule. Overlap SKIP.
+ */
+export async function ensureSchedule<Input extends { startFrom: string }>(
+  client: Client,
+  scheduleId: string,
+  { spec, input, ...workflow }: IntervalSchedule<Input>,
+): Promise<ScheduleHandle> {
+  const action = { type: 'startWorkflow' as const, ...workflow };
   try {
     return await client.schedule.create({
       scheduleId,
@@ -45,7 +68,7 @@ export async function ensurePollerSchedule(
   }
   const handle = client.schedule.getHandle(scheduleId);
   await handle.update((previous) => {
-    const startFrom = (previous.action.args?.[0] as PollInput | undefined)?.startFrom ?? new Date().toISOString();
+    const startFrom = (previous.action.args?.[0] as Input | undefined)?.startFrom ?? new Date().toISOString();
     return {
       ...previous,
       spec,
