@@ -55,7 +55,7 @@ export function archivedOffboarding(env: NodeJS.ProcessEnv): (userId: string) =>
 }
 
 /** `7d` (that long ago), an ISO-8601 time with an offset, or a date (the start of that day in OFFBOARD_TIMEZONE). */
-function auditTime(option: string, text: string, env: NodeJS.ProcessEnv, now = Date.now()): string {
+export function pastTime(option: string, text: string, env: NodeJS.ProcessEnv, now = Date.now()): string {
   const back = parseDuration(text);
   if (back !== undefined) return new Date(now - back).toISOString();
   const zone = env.OFFBOARD_TIMEZONE || 'UTC';
@@ -235,8 +235,8 @@ export function registerAuditCommands(program: Command, deps: AuditDeps): void {
     .option('--until <when>', 'requests before this date, time or duration ago (default: now)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
     .action(async (options: { since: string; until?: string; format: Format }) => {
-      const since = auditTime('--since', options.since, deps.env);
-      const until = options.until === undefined ? undefined : auditTime('--until', options.until, deps.env);
+      const since = pastTime('--since', options.since, deps.env);
+      const until = options.until === undefined ? undefined : pastTime('--until', options.until, deps.env);
       const lines = await withTrail(deps.env, (trail) => trail.leavers(since, until));
       const format = deps.json() ? 'json' : options.format;
       if (format === 'json') deps.out(JSON.stringify(lines, null, 2));

@@ -5,8 +5,7 @@ import { archiveConfigFromEnv } from '../../archive/config';
 import { DriftArchive, type DriftEventRow } from '../../archive/drift';
 import { openTrailForReading } from '../../archive/open';
 import { SteeringError } from '../../runs/steering';
-import { parseDuration } from '../../workflows/definitions';
-import { InvalidDateError, isValidTimeZone, parseEffectiveAt } from '../effective-date';
+import { pastTime } from './audit';
 import { newTable, type RenderOptions } from '../render';
 
 export interface DriftDeps {
@@ -17,24 +16,6 @@ export interface DriftDeps {
 }
 
 const FORMATS = ['table', 'json'] as const;
-
-/** `30d` (that long ago), an ISO-8601 time with an offset, or a date (the start of that day in OFFBOARD_TIMEZONE). */
-export function driftSince(text: string, env: NodeJS.ProcessEnv, now = Date.now()): string {
-  const back = parseDuration(text);
-  if (back !== undefined) return new Date(now - back).toISOString();
-  const zone = env.OFFBOARD_TIMEZONE || 'UTC';
-  if (!isValidTimeZone(zone)) throw new SteeringError('invalid-input', `OFFBOARD_TIMEZONE ${zone} is not a time zone`);
-  try {
-    return new Date(parseEffectiveAt(text, zone)).toISOString();
-  } catch (error) {
-    if (error instanceof InvalidDateError)
-      throw new SteeringError(
-        'invalid-input',
-        `--since must be a date (2026-11-01), an ISO-8601 time with an offset or a duration (30d); got ${JSON.stringify(text)}`,
-      );
-    throw error;
-  }
-}
 
 const short = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
 
@@ -66,7 +47,7 @@ export function registerDriftCommand(program: Command, deps: DriftDeps): void {
     .option('--since <when>', 'events at or after this date, ISO-8601 time or duration ago', '30d')
     .addOption(new Option('--format <format>', 'table or json').choices(FORMATS).default('table'))
     .action(async (options: { since: string; format: (typeof FORMATS)[number] }) => {
-      const since = driftSince(options.since, deps.env);
+      const since = pastTime('--since', options.since, deps.env);
       const config = archiveConfigFromEnv(deps.env);
       const trail = await openTrailForReading(config);
       if (!trail) {
