@@ -15,6 +15,19 @@ import {
 
 export type DeviceSummary = Omit<OffboardingSnapshot['devices'][number], 'otherActiveUserIds'>;
 
+/** A device's other holders who are not deactivated; `gone`: the device was deleted (Okta answered 404). */
+export interface DeviceHolders {
+  gone: boolean;
+  others: string[];
+}
+
+type Holder = { user?: { id?: string; status?: unknown } };
+
+const otherHolders = (holders: Holder[], userId: string): string[] =>
+  holders
+    .filter((holder) => holder.user?.id !== userId && holder.user?.status !== 'DEPROVISIONED')
+    .map((holder) => String(holder.user?.id));
+
 export function createDeviceActivities(okta: Client) {
   async function getDevice({ deviceId }: { deviceId: string }): Promise<{ id: string; status: string } | undefined> {
     const device = await callOkta(
@@ -52,9 +65,21 @@ export function createDeviceActivities(okta: Client) {
         async () => readAll(await okta.deviceApi.listDeviceUsers({ deviceId })),
         (error) => (isNotFound(error) ? [] : undefined),
       );
-      return holders
-        .filter((holder) => holder.user?.id !== userId && holder.user?.status !== 'DEPROVISIONED')
-        .map((holder) => String(holder.user?.id));
+      return otherHolders(holders, userId);
+    },
+
+    /**
+     * The same read, telling a deleted device (404: another holder's run deleted it) from one with no other holder:
+     * a run that finds it gone makes no further call for it.
+     */
+    async readDeviceHolders({ deviceId, userId }: { deviceId: string; userId: string }): Promise<DeviceHolders> {
+      const holders = await callOkta<Holder[] | null>(
+        'readDeviceHolders',
+        async () => readAll(await okta.deviceApi.listDeviceUsers({ deviceId })),
+        (error) => (isNotFound(error) ? null : undefined),
+      );
+      if (!holders) return { gone: true, others: [] };
+      return { gone: false, others: otherHolders(holders, userId) };
     },
 
     /** ACTIVE or SUSPENDED -> DEACTIVATED; a 400 E0000001 means it moved meanwhile, so re-read. */

@@ -5,7 +5,7 @@ import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OffboardingSnapshot } from '../workflows/definitions';
 import { callOkta, changeOkta, goneIsDone, readAll, type ChangeResult } from '../okta/errors';
 
-export type FactorSummary = OffboardingSnapshot['factors'][number];
+export type FactorSummary = NonNullable<OffboardingSnapshot['factors']>[number];
 
 export function createFactorActivities(okta: Client) {
   return {

@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import {
   PHASES,
   type OffboardingReport,
+  type OffboardingSnapshot,
   type OffboardingStatus,
   type Phase,
   type StepRecord,
@@ -33,6 +34,11 @@ const OUTCOME_MARK: Record<StepRecord['outcome'], string> = {
 const RUNBOOK: Phase[] = PHASES.filter(
   (phase) => !['needs-attention', 'completed', 'cancelled', 'rehired', 'failed'].includes(phase),
 );
+
+/** The snapshot's factors: a count, or that the run reset them without listing them first. */
+export function factorsListed({ factors }: Pick<OffboardingSnapshot, 'factors'>): string {
+  return factors ? `${factors.length} factors` : 'factors reset without a list';
+}
 
 export function stepsTable(steps: StepRecord[], options: RenderOptions): string {
   const table = newTable(['step', 'phase', 'outcome', 'items', 'detail'], options, {
@@ -69,7 +75,7 @@ export function renderReport(report: OffboardingReport, options: RenderOptions =
   if (report.snapshot) {
     const s = report.snapshot;
     lines.push(
-      `Snapshot (${s.takenAt}): ${s.groups.length} groups, ${s.apps.length} apps, ${s.factors.length} factors, ${s.devices.length} devices${s.oauthClientIds ? `, ${s.oauthClientIds.length} OAuth clients` : ''}`,
+      `Snapshot (${s.takenAt}): ${s.groups.length} groups, ${s.apps.length} apps, ${factorsListed(s)}, ${s.devices.length} devices${s.oauthClientIds ? `, ${s.oauthClientIds.length} OAuth clients` : ''}`,
     );
   }
   if (report.plan) {

@@ -87,7 +87,11 @@ export interface OffboardingSnapshot {
      */
     profile?: Record<string, unknown>;
   }>;
-  factors: Array<{ id: string; factorType: string; provider: string; status: string }>;
+  /**
+   * The factors Okta listed before the reset: listed by dry runs and by runs before
+   * `fewer-okta-calls-after-the-lock` (a real run resets them all, then checks the list after the reset).
+   */
+  factors?: Array<{ id: string; factorType: string; provider: string; status: string }>;
   /** `otherActiveUserIds`: read for dry runs (a real run decides on the holders at wipe time), and by older runs. */
   devices: Array<{ id: string; platform: string; status: string; otherActiveUserIds?: string[] }>;
   /** OAuth clients holding tokens or grants before the lock: listed by runs before `fewer-okta-calls-per-person`. */
@@ -164,7 +168,7 @@ export interface OffboardingStatus {
   phase: Phase;
   steps: StepRecord[];
   nextTimer?: { kind: 'effective-at' | 'device-wipe' | 'deletion'; firesAt: string };
-  snapshotSummary?: { groups: number; apps: number; factors: number; devices: number; oauthClients?: number };
+  snapshotSummary?: { groups: number; apps: number; factors?: number; devices: number; oauthClients?: number };
   lastMessage?: AppliedMessage;
   wipeDevicesNowRequested: boolean;
   attention?: { step: string; type: string; message: string; since: string };

@@ -3,7 +3,7 @@
 import { patched } from '@temporalio/workflow';
 import type { Changes } from './changes';
 import type { OffboardingSnapshot, StepOutcome } from './definitions';
-import { FEWER_CALLS, type OktaCalls } from './okta-calls';
+import { FEWER_CALLS, FEWER_CALLS_AFTER_LOCK, type OktaCalls } from './okta-calls';
 import { forEachLimited, type RunRecord } from './run-record';
 
 type Device = OffboardingSnapshot['devices'][number];
@@ -42,10 +42,19 @@ export async function decommissionDevices(devices: Device[], run: Decommissionin
 
   // Holders change during the wait (a co-holder may have left too): decide on today's holders.
   const decommission = async (device: Device): Promise<void> => {
-    const others = await run.okta.call('listOtherDeviceUsers', 'revoke', `Read holders of device ${device.id}`, {
-      deviceId: device.id,
-      userId: run.userId,
-    });
+    const gone = () =>
+      record.add(step, { id: device.id, kind: 'device', outcome: 'not-needed', reason: 'device already deleted' });
+    const summary = `Read holders of device ${device.id}`;
+    const holders = { deviceId: device.id, userId: run.userId };
+    let others: string[];
+    if (patched(FEWER_CALLS_AFTER_LOCK)) {
+      // A co-holder's run may have deleted it already: Okta answers 404 for its holders, and nothing is left to do.
+      const read = await run.okta.call('readDeviceHolders', 'revoke', summary, holders);
+      if (read.gone) return gone();
+      others = read.others;
+    } else {
+      others = await run.okta.call('listOtherDeviceUsers', 'revoke', summary, holders);
+    }
     if (others.length > 0) return keep(device, others);
     if (patched(FEWER_CALLS)) {
       // No read first: Okta answers 400 E0000001 for a device already DEACTIVATED (the activity re-reads then) and
@@ -56,25 +65,13 @@ export async function decommissionDevices(devices: Device[], run: Decommissionin
         `Deactivate device ${device.id} (${device.platform})`,
         { deviceId: device.id },
       );
-      if (deactivated.gone)
-        return record.add(step, {
-          id: device.id,
-          kind: 'device',
-          outcome: 'not-needed',
-          reason: 'device already deleted',
-        });
+      if (deactivated.gone) return gone();
       const outcome = await deleteDevice(device);
       if (outcome !== 'skipped' && outcome !== 'failed') run.deleted.push(device.id);
       return;
     }
     const current = await run.okta.call('getDevice', 'revoke', `Read device ${device.id}`, { deviceId: device.id });
-    if (!current)
-      return record.add(step, {
-        id: device.id,
-        kind: 'device',
-        outcome: 'not-needed',
-        reason: 'device already deleted',
-      });
+    if (!current) return gone();
     if (current.status !== 'DEACTIVATED') {
       await run.okta.call('deactivateDevice', 'revoke', `Deactivate device ${device.id} (${device.platform})`, {
         deviceId: device.id,

@@ -21,14 +21,14 @@ import { Milestones } from './milestones';
 import { LinkedOrgs } from './linked-orgs';
 import { deactivatesInLock } from './lock-out';
 import { describeFailure, parkingOnFailure, type Failure, type UntilDone } from './needs-attention';
-import { FEWER_CALLS, OktaCalls, readRunPolicy } from './okta-calls';
+import { FEWER_CALLS, FEWER_CALLS_AFTER_LOCK, OktaCalls, readRunPolicy } from './okta-calls';
 import { Progress } from './report';
 import { restoreFromSnapshot } from './restore';
 import { forEachLimited, type RunRecord } from './run-record';
 import { confirmTrigger, readForCheck, refuse } from './protection';
 import { readDestroyedByDeactivation, snapshotStep, type DestroyedByDeactivation } from './snapshot';
 import { isStop, Steering } from './steering';
-import { VERIFY_WHERE_OKTA_ANSWERS, verifyRevokedStep, verifyStep } from './verify';
+import { ResidueFound, VERIFY_WHERE_OKTA_ANSWERS, verifyRevokedStep, verifyStep } from './verify';
 
 /** Runs that started before it reset factors only when the snapshot listed some (Okta's list is policy-filtered). */
 const ALWAYS_RESET_FACTORS = 'always-reset-factors';
@@ -371,6 +371,7 @@ class Offboarding {
       itemConcurrency: this.policy.itemConcurrency,
       beforeDeactivation: this.beforeDeactivation,
       readHolders: this.readsHolders(),
+      readFactors: !!this.request.dryRun || !patched(FEWER_CALLS_AFTER_LOCK),
     };
     return this.untilDone('snapshot', async () => {
       this.progress.snapshot = await snapshotStep(this.okta, this.record, query);
@@ -395,13 +396,14 @@ class Offboarding {
     if (!this.beforeDeactivation) {
       const factorStep = this.record.begin('resetFactors', 'revoking');
       const always = patched(ALWAYS_RESET_FACTORS);
-      if (always || factors.length > 0) {
-        const summary = `Reset all factors of ${userId} (${factors.length} listed)`;
+      const listed = factors ? ` (${factors.length} listed)` : '';
+      if (always || (factors?.length ?? 0) > 0) {
+        const summary = `Reset all factors of ${userId}${listed}`;
         await this.changes.run(factorStep, { kind: 'factor', id: userId }, 'resetFactors', 'revoke', summary, {
           userId,
         });
       }
-      this.record.finish(factorStep, undefined, factors.length === 0 && !always ? 'no factors enrolled' : undefined);
+      this.record.finish(factorStep, undefined, !factors?.length && !always ? 'no factors enrolled' : undefined);
     }
 
     const groupStep = this.record.begin('removeGroupMembership', 'revoking');
@@ -424,6 +426,9 @@ class Offboarding {
     // Deactivated in the lock: Okta removed every app assignment with it (checked after deactivation, as always).
     const removedByDeactivation =
       this.beforeDeactivation && this.knownStatus === 'DEPROVISIONED' && patched(FEWER_CALLS);
+    // Deactivation comes next and deprovisions the user from every assigned app (Okta's deactivateUser); the access
+    // check after it reads the apps, and unassigns any Okta still lists (`sweepAppsAfterDeactivation`).
+    const leftToDeactivation = !removedByDeactivation && patched(FEWER_CALLS_AFTER_LOCK);
     await forEachLimited(apps, this.policy.itemConcurrency, async (app) => {
       if (removedByDeactivation) {
         const reason = 'removed with the deactivation in the lock phase';
@@ -433,6 +438,11 @@ class Offboarding {
       if (app.scope !== 'USER') {
         const reason = 'group-scoped assignment: leaves with the group membership';
         this.record.add(appStep, { id: app.id, kind: 'app', outcome: 'skipped', reason });
+        return;
+      }
+      if (leftToDeactivation) {
+        const reason = 'left to the deactivation, which deprovisions every assigned app; checked after it';
+        this.record.add(appStep, { id: app.id, kind: 'app', outcome: 'not-needed', reason });
         return;
       }
       const summary = `Unassign app ${app.id} (${app.label}) from ${userId}`;
@@ -510,10 +520,38 @@ class Offboarding {
       itemConcurrency: this.policy.itemConcurrency,
     };
     await this.changes.afterChanges(
-      () => verifyStep(this.okta, this.record, 'verifyAccess', 'deactivating', query),
+      async () => {
+        try {
+          await verifyStep(this.okta, this.record, 'verifyAccess', 'deactivating', query);
+        } catch (error) {
+          if (!(await this.sweepAppsAfterDeactivation(error))) throw error;
+          await verifyStep(this.okta, this.record, 'verifyAccess', 'deactivating', query);
+        }
+      },
       () => undefined,
     );
     if (patched(FEWER_CALLS)) this.accessVerified = { parkings: this.progress.parkings };
+  }
+
+  /**
+   * Direct assignments left to the deactivation that Okta still lists after it (its documents say deactivation
+   * deprovisions every app; where an org's Okta answers otherwise, or lags) are unassigned here, and the check runs
+   * again. Returns whether it unassigned anything.
+   */
+  private async sweepAppsAfterDeactivation(error: unknown): Promise<boolean> {
+    if (!(error instanceof ResidueFound) || !patched(FEWER_CALLS_AFTER_LOCK)) return false;
+    const apps = error.residue.filter((item) => item.kind === 'app');
+    if (apps.length === 0 || apps.length !== error.residue.length) return false;
+    const step = this.record.begin('unassignApp', 'deactivating');
+    await forEachLimited(apps, this.policy.itemConcurrency, async (app) => {
+      const summary = `Unassign app ${app.id} from ${this.userId}: still listed after the deactivation`;
+      await this.changes.run(step, { kind: 'app', id: app.id }, 'unassignApp', 'revoke', summary, {
+        appId: app.id,
+        userId: this.userId,
+      });
+    });
+    this.record.finish(step);
+    return true;
   }
 
   /** 7. awaiting-device-wipe: a durable timer that `wipeDevicesNow` ends. */
@@ -571,6 +609,7 @@ class Offboarding {
       deletedDeviceIds,
       itemConcurrency: this.policy.itemConcurrency,
       groupsAndAppsVerified: unchanged,
+      deletionsConfirmed: patched(FEWER_CALLS_AFTER_LOCK),
     };
     await this.changes.afterChanges(
       async () => {

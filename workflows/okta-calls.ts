@@ -69,6 +69,7 @@ export const BUCKET_OF: Record<ActivityName, OktaBucket | 'worker'> = {
   unassignApp: 'apps',
   assignApp: 'apps',
   listOtherDeviceUsers: 'device-users',
+  readDeviceHolders: 'device-users',
   getDevice: 'devices',
   deactivateDevice: 'devices',
   deleteDevice: 'devices',
@@ -99,6 +100,14 @@ export type Urgency = keyof typeof PRIORITY;
  * since they were verified.
  */
 export const FEWER_CALLS = 'fewer-okta-calls-per-person';
+
+/**
+ * Runs that started before it also list factors in the snapshot (the reset and the check after it need no list),
+ * unassign each direct app before deactivation (Okta's deactivation deprovisions the user from every assigned app,
+ * and the access check after it reads the apps), deactivate a shared device another holder's run already deleted,
+ * and read each deleted device again in the final verification (Okta's answer to the DELETE is the proof).
+ */
+export const FEWER_CALLS_AFTER_LOCK = 'fewer-okta-calls-after-the-lock';
 
 /** Failures that no retry can fix: the workflow sees them at once. */
 const NON_RETRYABLE = [

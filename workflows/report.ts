@@ -78,7 +78,7 @@ export class Progress {
       snapshotSummary: this.snapshot && {
         groups: this.snapshot.groups.length,
         apps: this.snapshot.apps.length,
-        factors: this.snapshot.factors.length,
+        factors: this.snapshot.factors?.length,
         devices: this.snapshot.devices.length,
         oauthClients: this.snapshot.oauthClientIds?.length,
       },

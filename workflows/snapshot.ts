@@ -20,6 +20,12 @@ export interface SnapshotQuery {
   readHolders: boolean;
   /** Read in the lock phase, before an early deactivation destroyed it (see `Offboarding.lock`). */
   beforeDeactivation?: DestroyedByDeactivation;
+  /**
+   * List the factors (dry runs, and runs before `fewer-okta-calls-after-the-lock`). A real run resets every factor
+   * whatever the list says (Okta lists only those the enrollment policy shows) and checks the list after the reset,
+   * so the list before it is only a record: the System Log keeps each enrollment and the reset.
+   */
+  readFactors?: boolean;
 }
 
 /** What deactivation takes away or Okta hides from a deactivated user: the part of the snapshot read first. */
@@ -35,10 +41,11 @@ export async function snapshotStep(
   const snapshot = await readSnapshot(okta, query);
   const { groups, apps, factors, devices } = snapshot;
   const early = query.beforeDeactivation ? ' (apps, factors and devices read before the early deactivation)' : '';
+  const listed = factors ? `${factors.length} factors` : 'factors not listed (all are reset, then checked)';
   record.finish(
     step,
     'done',
-    `${groups.length} groups, ${apps.length} apps, ${factors.length} factors, ${devices.length} devices${early}`,
+    `${groups.length} groups, ${apps.length} apps, ${listed}, ${devices.length} devices${early}`,
   );
   return snapshot;
 }
@@ -54,6 +61,7 @@ export async function readDestroyedByDeactivation(
   user: OffboardingSnapshot['user'],
   urgency: Urgency,
   readHolders = true,
+  readFactors = true,
 ): Promise<DestroyedByDeactivation> {
   const userId = user.id;
   if (user.status === 'DEPROVISIONED') {
@@ -62,10 +70,10 @@ export async function readDestroyedByDeactivation(
   }
   const [apps, factors, userDevices] = await Promise.all([
     okta.call('listAssignedApps', urgency, `List apps assigned to ${userId}`, { userId }),
-    okta.call('listFactors', urgency, `List factors of ${userId}`, { userId }),
+    readFactors ? okta.call('listFactors', urgency, `List factors of ${userId}`, { userId }) : undefined,
     okta.call('listUserDevices', urgency, `List devices of ${userId}`, { userId }),
   ]);
-  if (!readHolders) return { apps, factors, devices: userDevices };
+  if (!readHolders) return { apps, ...(factors ? { factors } : {}), devices: userDevices };
   const devices: OffboardingSnapshot['devices'] = [];
   for (const device of userDevices) {
     const summary = `Read holders of device ${device.id}`;
@@ -75,7 +83,7 @@ export async function readDestroyedByDeactivation(
     });
     devices.push({ ...device, otherActiveUserIds });
   }
-  return { apps, factors, devices };
+  return { apps, ...(factors ? { factors } : {}), devices };
 }
 
 async function readSnapshot(okta: OktaCalls, query: SnapshotQuery): Promise<OffboardingSnapshot> {
@@ -83,7 +91,7 @@ async function readSnapshot(okta: OktaCalls, query: SnapshotQuery): Promise<Offb
   const { apps, factors, devices } =
     query.beforeDeactivation ??
     (patched(APP_INVENTORY)
-      ? await readDestroyedByDeactivation(okta, user, 'revoke', query.readHolders)
+      ? await readDestroyedByDeactivation(okta, user, 'revoke', query.readHolders, query.readFactors ?? true)
       : await readByAppLinks(okta, query));
   const oktaGroupIds = groups.filter((group) => group.type === 'OKTA_GROUP').map((group) => group.id);
   const rules = oktaGroupIds.length
@@ -95,7 +103,7 @@ async function readSnapshot(okta: OktaCalls, query: SnapshotQuery): Promise<Offb
     user,
     groups: groups.map((group) => ({ ...group, ruleIds: ruleIdsOf(group.id) })),
     apps,
-    factors,
+    ...(factors ? { factors } : {}),
     devices,
     ...(oauthClientIds ? { oauthClientIds } : {}),
   };

@@ -32,6 +32,11 @@ export interface ResidueQuery {
    * the devices are read again.
    */
   groupsAndAppsVerified?: boolean;
+  /**
+   * The deleted devices are not read again: Okta's answer to each DELETE (204, or 404 when already gone) is the
+   * proof, and a deleted device cannot come back (re-enrolling makes a new device id).
+   */
+  deletionsConfirmed?: boolean;
 }
 
 export interface RevokedQuery {
@@ -188,8 +193,12 @@ function groupResidue(groups: Array<{ id: string; name: string; type: string }>)
     .map((group) => ({ kind: 'group', id: group.id, detail: `still a member of OKTA_GROUP ${group.name}` }));
 }
 
-async function deviceResidue(okta: OktaCalls, { deletedDeviceIds, itemConcurrency }: ResidueQuery): Promise<Residue[]> {
+async function deviceResidue(
+  okta: OktaCalls,
+  { deletedDeviceIds, itemConcurrency, deletionsConfirmed }: ResidueQuery,
+): Promise<Residue[]> {
   const residue: Residue[] = [];
+  if (deletionsConfirmed) return residue;
   await forEachLimited(deletedDeviceIds, itemConcurrency, async (deviceId) => {
     const device = await okta.call('getDevice', 'revoke', `Verify: device ${deviceId} deleted`, { deviceId });
     if (device) residue.push({ kind: 'device', id: deviceId, detail: `device still exists (${device.status})` });
@@ -199,6 +208,18 @@ async function deviceResidue(okta: OktaCalls, { deletedDeviceIds, itemConcurrenc
 
 const sorted = (residue: Residue[]): Residue[] =>
   residue.sort((a, b) => `${a.kind}${a.id}`.localeCompare(`${b.kind}${b.id}`));
+
+/** What the final verification did not read again, and why, for its step's reason. */
+function verificationScope({ groupsAndAppsVerified, deletionsConfirmed, deletedDeviceIds }: ResidueQuery): string {
+  const devices = deletedDeviceIds.length
+    ? deletionsConfirmed
+      ? `; ${deletedDeviceIds.length} device deletion(s) confirmed by Okta's answer to the DELETE`
+      : `; ${deletedDeviceIds.length} deleted device(s) read again`
+    : '';
+  if (groupsAndAppsVerified)
+    return ` (status read again; groups and apps verified after deactivation, no wait since${devices})`;
+  return devices ? ` (${devices.slice(2)})` : '';
+}
 
 /** One verification step: records what is left, and throws `ResidueFound` if anything is. */
 export async function verifyStep(
@@ -210,9 +231,7 @@ export async function verifyStep(
 ): Promise<void> {
   const verification = record.begin(step, phase);
   const residue = await findResidue(okta, query);
-  const scope = query.groupsAndAppsVerified
-    ? ' (status and devices read again; groups and apps verified after deactivation, no wait since)'
-    : '';
+  const scope = verificationScope(query);
   record.finish(
     verification,
     residue.length ? 'failed' : 'done',

@@ -9,7 +9,7 @@ import type { AuditTrail, LeaverLine, TrailEntry } from '../../archive/trail';
 import { SteeringError } from '../../runs/steering';
 import { parseDuration, type OffboardingReport, type RehireReport } from '../../workflows/definitions';
 import { InvalidDateError, isValidTimeZone, parseEffectiveAt } from '../effective-date';
-import { newTable, stepsTable, type RenderOptions } from '../render';
+import { factorsListed, newTable, stepsTable, type RenderOptions } from '../render';
 
 export interface AuditDeps {
   env: NodeJS.ProcessEnv;
@@ -201,7 +201,7 @@ function runLines(entries: TrailEntry[], render: RenderOptions): string[] {
   const snapshot = report.snapshot;
   if (snapshot) {
     lines.push(
-      `Snapshot (${snapshot.takenAt}): user ${snapshot.user.status}; ${snapshot.groups.length} groups, ${snapshot.apps.length} apps, ${snapshot.factors.length} factors, ${snapshot.devices.length} devices, ${snapshot.oauthClientIds?.length ?? 0} OAuth clients`,
+      `Snapshot (${snapshot.takenAt}): user ${snapshot.user.status}; ${snapshot.groups.length} groups, ${snapshot.apps.length} apps, ${factorsListed(snapshot)}, ${snapshot.devices.length} devices, ${snapshot.oauthClientIds?.length ?? 0} OAuth clients`,
       ...snapshot.groups.map((group) => `  group ${group.id} ${group.name} (${group.type})`),
       ...snapshot.apps.map((app) => `  app ${app.id} ${app.label} (${app.scope})`),
       ...snapshot.devices.map((device) => `  device ${device.id} ${device.platform} (${device.status})`),

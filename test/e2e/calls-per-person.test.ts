@@ -9,6 +9,7 @@ import { startOrReschedule } from '../../runs/offboardings';
 import { runbookFloor } from '../../tools/bench/floor';
 import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from '../support/offboarding';
 import { employee, standardOrg } from '../support/orgs';
+import { recordHistory } from '../support/temporal';
 
 let harness: OffboardingHarness;
 
@@ -37,6 +38,7 @@ describe('the Okta calls of one offboarding', () => {
     for (const userId of people) {
       const { handle } = await harness.start({ userId });
       expect((await handle.result()).outcome).toBe('completed');
+      if (userId === people[0]) await recordHistory('fewer-calls-full-run', handle);
     }
     const log = await harness.admin.requests();
     const floor = runbookFloor(state, workforceTable(1), 'completion', { userIds: people });
@@ -52,13 +54,23 @@ describe('the Okta calls of one offboarding', () => {
     const user = `/api/v1/users/${alice}`;
     expect(calls(log, 'GET', new RegExp(`^${user}/clients$`)), 'clients: once, before deactivation').toBe(1);
     expect(calls(log, 'GET', new RegExp(`^${user}/grants$`)), 'grants: covered by the clients list').toBe(0);
+    expect(calls(log, 'GET', new RegExp(`^${user}/groups$`)), 'groups: at the check and after deactivation').toBe(2);
+    expect(calls(log, 'GET', new RegExp(`^${user}/factors$`)), 'factors: once, after their reset').toBe(1);
     expect(
-      calls(log, 'GET', new RegExp(`^${user}/groups$`)),
-      'groups: at the check, to name the group that still grants GitHub, and after deactivation',
-    ).toBe(3);
-    expect(calls(log, 'GET', /^\/api\/v1\/devices\/[^/]+$/), 'a device read only to verify its deletion').toBe(1);
+      calls(log, 'DELETE', new RegExp(`^/api/v1/apps/[^/]+/users/${alice}$`)),
+      'direct apps: deprovisioned by the deactivation, no unassignment',
+    ).toBe(0);
+    expect(calls(log, 'GET', /^\/api\/v1\/devices\/[^/]+$/), 'no device read: the DELETE answers for it').toBe(0);
     expect(calls(log, 'GET', /^\/api\/v1\/devices\/[^/]+\/users$/), 'holders: once per device, at wipe time').toBe(2);
+    const after = await harness.admin.state();
     expect((await oktaUser(harness, alice)).status).toBe('DEPROVISIONED');
+    expect(
+      (after.users.find((candidate) => candidate.id === alice)?.apps ?? []).filter((a) => a.scope === 'USER'),
+    ).toEqual([]);
+    // Only the device a colleague who stays still holds is left.
+    expect(after.devices.filter((device) => device.users.includes(alice)).map((device) => device.displayName)).toEqual([
+      'Team iPad',
+    ]);
   });
 
   it('revokes the tokens of a client still listed after the lock, before deactivation, and verifies them gone', async () => {

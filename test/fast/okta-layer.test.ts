@@ -289,6 +289,7 @@ describe('every activity runs on the queue of the bucket Okta charges for its ca
       ['readOffboardingGroupAdds', { groupId: engineering, since: new Date(Date.now() - 60_000).toISOString() }],
       ['getAppAssignment', { appId: slack, label: 'Slack', userId: alice }],
       ['listOtherDeviceUsers', { deviceId: ipad, userId: alice }],
+      ['readDeviceHolders', { deviceId: ipad, userId: alice }],
       ['getDevice', { deviceId: laptop }],
       ['readAccessTokenLifetime', undefined],
       ['findLinkedUsersByIdp', { idpId: LINKING_IDP, externalId: 'x' }],

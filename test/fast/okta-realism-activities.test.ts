@@ -54,6 +54,22 @@ describe('against Okta as it behaves', () => {
     const colleague = await harness.userId('on-leave@example.com');
     const deviceId = (await harness.admin.state()).devices[0]?.id ?? '';
     expect(await runActivity(harness.activities.listOtherDeviceUsers, { deviceId, userId })).toEqual([colleague]);
+    expect(await runActivity(harness.activities.readDeviceHolders, { deviceId, userId })).toEqual({
+      gone: false,
+      others: [colleague],
+    });
+  });
+
+  it('a device a co-holder deleted reads as gone, not as one without holders', async () => {
+    await harness.seed(org());
+    const userId = await harness.userId('leaver@example.com');
+    const deviceId = (await harness.admin.state()).devices[0]?.id ?? '';
+    await runActivity(harness.activities.deactivateDevice, { deviceId });
+    await runActivity(harness.activities.deleteDevice, { deviceId });
+    expect(await runActivity(harness.activities.readDeviceHolders, { deviceId, userId })).toEqual({
+      gone: true,
+      others: [],
+    });
   });
 
   it("a deactivated user's factors are a failure to read, not an empty list", async () => {

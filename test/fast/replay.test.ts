@@ -40,6 +40,8 @@ describe('stored histories', () => {
         // The drift watch: a watch run that started a revoke run, and that revoke run.
         'drift-watch-revoke.json',
         'drift-revoke-returned-access.json',
+        // Fewer Okta calls: a run on the lean runbook (apps left to the deactivation, no device re-read).
+        'fewer-calls-full-run.json',
       ]),
     );
   });

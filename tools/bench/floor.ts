@@ -10,18 +10,19 @@
 //   locking     suspend (only from ACTIVE), revoke sessions (oauthTokens=true), revoke grants; a user Okta cannot
 //               suspend (LOCKED_OUT, PASSWORD_EXPIRED, RECOVERY, PROVISIONED, STAGED) is deactivated here: the
 //               apps listing, factors, devices, reset factors, deactivate
-//   snapshot    the filtered apps listing (`filter=user.id eq`), factors, devices, group rules (when the person is
-//               in any OKTA_GROUP); the access-token lifetime is read once per worker per 10 minutes (not counted)
-//   revoking    reset factors, remove each OKTA_GROUP membership, unassign each USER-scope app; a direct app that
-//               a remaining group also grants is refused (403 E0000046): the user's groups and each remaining
-//               group's app listing are read to name it
+//   snapshot    the filtered apps listing (`filter=user.id eq`), devices, group rules (when the person is in any
+//               OKTA_GROUP); no factor list (every factor is reset, then the list after the reset is checked); the
+//               access-token lifetime is read once per worker per 10 minutes (not counted)
+//   revoking    reset factors, remove each OKTA_GROUP membership; direct apps are left to the deactivation, which
+//               deprovisions the user from every assigned app (Okta's deactivateUser), and checked after it
 //   verify      before deactivation: factors, OAuth clients (their list covers grants and tokens)
 //   deactivating  deactivate, then the access verification: status, groups, the apps listing
 //   wiping      every device is decided on today's holders (one holders read per device); a device held
 //               only by offboarded people is deactivated (no read first) and deleted by its first holder's run;
-//               every other offboarded holder's run finds it gone (its deactivate answers 404) = 2 calls
-//   verifying   status, one device read per deleted device; groups and apps are not read again, since no wait
-//               separated the access verification from this one (the benchmark's device-wipe delay is 0)
+//               every other offboarded holder's run finds it gone (its holders read answers 404) = 1 call
+//   verifying   status; groups and apps are not read again, since no wait separated the access verification from
+//               this one (the benchmark's device-wipe delay is 0); deleted devices are not read again, Okta's
+//               answer to the DELETE is the proof
 // A device another ACTIVE person (outside the layoff) holds is kept: one holders read at wipe time.
 // Every person is a member of Everyone (BUILT_IN), whose apps they hold with GROUP scope.
 import { RateLimiter } from '@okta-offboarding/okta-emulator';
@@ -81,9 +82,8 @@ export interface FloorOptions {
 const LOCKOUT_PHASES = new Set<Call['phase']>(['checking', 'locking']);
 /** workflows/lock-out.ts: the statuses the lock deactivates at once. */
 const CANNOT_BE_SUSPENDED = new Set(['LOCKED_OUT', 'PASSWORD_EXPIRED', 'RECOVERY', 'PROVISIONED', 'STAGED']);
-/** Representative paths of the filtered app listings (the apps bucket). */
+/** Representative path of the filtered app listing (the apps bucket). */
 const APPS_OF_USER = '/api/v1/apps';
-const APPS_OF_GROUP = '/api/v1/apps';
 
 /** The floor's name for the org-wide cumulative Management API limit (the emulator's window of the same name). */
 const CUMULATIVE = 'cumulative';
@@ -102,12 +102,6 @@ export function runbookFloor(
   for (const group of org.groups) {
     if (group.id) groupByRef.set(group.id, group);
     groupByRef.set(group.name, group);
-  }
-  const appIdOf = new Map<string, string>();
-  for (const app of org.apps) {
-    const id = app.id ?? app.label;
-    appIdOf.set(id, id);
-    appIdOf.set(app.label, id);
   }
   const userByRef = new Map<string, SeedUser>();
   for (const user of org.users) {
@@ -153,7 +147,7 @@ export function runbookFloor(
 
   for (const user of people) {
     const id = idOf(user);
-    const calls = personCalls(user, id, groupsOf(user), devicesOf.get(id) ?? [], wiper, appIdOf);
+    const calls = personCalls(user, id, groupsOf(user), devicesOf.get(id) ?? [], wiper);
     const mine: Record<string, number> = {};
     for (const call of calls) {
       if (phases === 'lockout' && !LOCKOUT_PHASES.has(call.phase)) continue;
@@ -209,7 +203,6 @@ function personCalls(
   groups: Org['groups'],
   devices: Org['devices'],
   wiper: Map<Org['devices'][number], string | undefined>,
-  appIdOf: Map<string, string>,
 ): Call[] {
   const u = `/api/v1/users/${id}`;
   const calls: Call[] = [];
@@ -233,7 +226,7 @@ function personCalls(
   const destroyed = (phase: Call['phase']) => {
     add(phase, 'GET', APPS_OF_USER);
     if (deactivated) return;
-    add(phase, 'GET', `${u}/factors`);
+    if (phase === 'locking') add(phase, 'GET', `${u}/factors`);
     add(phase, 'GET', `${u}/devices`);
   };
   if (earlyDeactivation) {
@@ -246,23 +239,9 @@ function personCalls(
   const oktaGroups = groups.filter((group) => group.type === 'OKTA_GROUP');
   if (oktaGroups.length > 0) add('snapshot', 'GET', '/api/v1/groups/rules');
 
-  // revoking (a user deactivated in the lock, or before the run, holds no direct assignment any more)
-  const remaining = groups.filter((group) => group.type !== 'OKTA_GROUP');
-  const grantedByRemaining = new Set(
-    remaining.flatMap((group) => (group.apps ?? []).map((app) => appIdOf.get(app) ?? app)),
-  );
-  const direct =
-    deactivated || earlyDeactivation
-      ? []
-      : (user.apps ?? []).filter((a) => a.scope === 'USER').map((a) => appIdOf.get(a.app) ?? a.app);
+  // revoking (direct apps go with the deactivation)
   if (!earlyDeactivation && !deactivated) add('revoking', 'POST', `${u}/lifecycle/reset_factors`);
   for (const group of oktaGroups) add('revoking', 'DELETE', `/api/v1/groups/${group.id ?? group.name}/users/${id}`);
-  for (const app of new Set(direct)) {
-    add('revoking', 'DELETE', `/api/v1/apps/${app}/users/${id}`);
-    if (!grantedByRemaining.has(app)) continue;
-    add('revoking', 'GET', `${u}/groups`);
-    for (let i = 0; i < remaining.length; i++) add('revoking', 'GET', APPS_OF_GROUP);
-  }
   if (!earlyDeactivation && !deactivated) {
     add('revoking', 'GET', `${u}/factors`);
     add('revoking', 'GET', `${u}/clients`);
@@ -275,21 +254,18 @@ function personCalls(
   add('deactivating', 'GET', APPS_OF_USER);
 
   // wiping devices (none listed for a user already deactivated)
-  const deleted: string[] = [];
   for (const device of deactivated ? [] : devices) {
     const by = wiper.get(device);
     const d = `/api/v1/devices/${device.id}`;
     add('wiping-devices', 'GET', `${d}/users`);
     if (by === undefined) continue; // kept: an ACTIVE person outside the layoff holds it
+    if (by !== id) continue; // another offboarded holder's run wiped it: its holders read answered 404
     add('wiping-devices', 'POST', `${d}/lifecycle/deactivate`);
-    if (by !== id) continue; // another offboarded holder's run wipes it; this one finds it gone (404)
     if (device.status === 'DEACTIVATED') add('wiping-devices', 'GET', d); // 400 E0000001: read, then delete
     add('wiping-devices', 'DELETE', d);
-    deleted.push(d);
   }
 
   // verifying
   add('verifying', 'GET', u);
-  for (const d of deleted) add('verifying', 'GET', d);
   return calls;
 }
