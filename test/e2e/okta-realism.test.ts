@@ -142,10 +142,12 @@ describe('a person in each starting status, in an org that behaves like Okta', (
       });
       const wiki = report.steps.find((step) => step.step === 'unassignApp')?.items.find((item) => item.id !== payroll);
       const suspendable = status === 'ACTIVE' || status === 'SUSPENDED';
-      // Deactivated in the lock phase, the others hold no assignment by then: no unassignment is sent.
+      // No unassignment is sent: the suspendable go with the deactivation that follows (even an app Everyone also
+      // grants, which Okta would refuse to unassign), the others were deactivated in the lock phase.
       expect(wiki?.reason, status).toMatch(
-        suspendable ? /residue of group .*Everyone/ : /removed with the deactivation in the lock phase/,
+        suspendable ? /left to the deactivation/ : /removed with the deactivation in the lock phase/,
       );
+      expect(wiki?.outcome, status).toBe('not-needed');
       const deactivation = report.steps.find((step) => step.step === 'deactivateUser');
       expect(deactivation?.phase, `${status} cannot sign in once the lock phase ends`).toBe(
         suspendable ? 'deactivating' : 'locking',

@@ -45,7 +45,7 @@ describe('Okta rate limits', () => {
       '/api/v1/users/*/lifecycle/*',
       '/api/v1/users/*/sessions',
       '/api/v1/groups/*/users/*',
-      '/api/v1/apps/*/users/*',
+      '/api/v1/apps',
       '/api/v1/devices/*',
     ]) {
       await harness.admin.addFault({ route, status: 429, errorCode: 'E0000047', resetAfterS: 2, count: 1 });
