@@ -84,7 +84,9 @@ export function accessOf(org: Org, userId: string): AccessView {
  * refuses it, 403 E0000046, until deactivation removes it) says the opposite: the assignment stays.
  */
 function itemsOf(report: OffboardingReport, step: string, outcomes = ['done', 'not-needed']): Set<string> {
-  const kept = (reason?: string) => reason?.startsWith('residue of group') ?? false;
+  // Not removed by this step: refused while a group grants the app, or left to a deactivation (that a stop may forestall).
+  const kept = (reason?: string) =>
+    (reason?.startsWith('residue of group') || reason?.startsWith('left to the deactivation')) ?? false;
   return new Set(
     report.steps
       .filter((record) => record.step === step)
@@ -176,7 +178,9 @@ export function checkPerson(seed: Org, final: Org, view: RunView): PersonCheck {
       mismatches.push(
         `OKTA_GROUP memberships ${after.oktaGroups.join(',') || '-'}, expected ${expectedGroups.join(',') || '-'}`,
       );
-    const unassigned = itemsOf(report, 'unassignApp');
+    // A deactivation the run made deprovisioned every direct app (restore.ts `removedByRun` reads it the same way).
+    const deprovisioned = itemsOf(report, 'deactivateUser', ['done']).size > 0;
+    const unassigned = deprovisioned ? new Set(before.userApps) : itemsOf(report, 'unassignApp');
     const expectedApps = minus(before.userApps, unassigned);
     const keptApps = after.userApps.filter((id) => unassigned.has(id));
     if (keptApps.length) residual.push(`report says apps unassigned ${keptApps.join(', ')}, still assigned`);
