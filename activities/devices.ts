@@ -38,6 +38,16 @@ export function createDeviceActivities(okta: Client) {
     return device ? { id: deviceId, status: String(device.status) } : undefined;
   }
 
+  /** A device's holders other than `userId` who are not deactivated; a 404 means another run deleted the device. */
+  async function readHolders(operation: string, deviceId: string, userId: string): Promise<DeviceHolders> {
+    const holders = await callOkta<Holder[] | null>(
+      operation,
+      async () => readAll(await okta.deviceApi.listDeviceUsers({ deviceId })),
+      (error) => (isNotFound(error) ? null : undefined),
+    );
+    return holders ? { gone: false, others: otherHolders(holders, userId) } : { gone: true, others: [] };
+  }
+
   return {
     getDevice,
 
@@ -60,12 +70,7 @@ export function createDeviceActivities(okta: Client) {
      * device (404) has no holders.
      */
     async listOtherDeviceUsers({ deviceId, userId }: { deviceId: string; userId: string }): Promise<string[]> {
-      const holders = await callOkta(
-        'listOtherDeviceUsers',
-        async () => readAll(await okta.deviceApi.listDeviceUsers({ deviceId })),
-        (error) => (isNotFound(error) ? [] : undefined),
-      );
-      return otherHolders(holders, userId);
+      return (await readHolders('listOtherDeviceUsers', deviceId, userId)).others;
     },
 
     /**
@@ -73,13 +78,7 @@ export function createDeviceActivities(okta: Client) {
      * a run that finds it gone makes no further call for it.
      */
     async readDeviceHolders({ deviceId, userId }: { deviceId: string; userId: string }): Promise<DeviceHolders> {
-      const holders = await callOkta<Holder[] | null>(
-        'readDeviceHolders',
-        async () => readAll(await okta.deviceApi.listDeviceUsers({ deviceId })),
-        (error) => (isNotFound(error) ? null : undefined),
-      );
-      if (!holders) return { gone: true, others: [] };
-      return { gone: false, others: otherHolders(holders, userId) };
+      return readHolders('readDeviceHolders', deviceId, userId);
     },
 
     /** ACTIVE or SUSPENDED -> DEACTIVATED; a 400 E0000001 means it moved meanwhile, so re-read. */
