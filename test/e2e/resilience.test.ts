@@ -103,7 +103,7 @@ describe('Okta errors', () => {
 
 describe('a worker replaced mid-run', () => {
   it('resumes on a new worker and applies no change twice', async () => {
-    await harness.admin.addFault({ route: '/api/v1/apps/*/users/*', method: 'DELETE', latencyMs: 1500 });
+    await harness.admin.addFault({ route: '/api/v1/groups/*/users/*', method: 'DELETE', latencyMs: 1500 });
     const { handle } = await harness.start({ userId: alice });
     await harness.waitForStatus(handle, (status) => status.phase === 'revoking');
     await harness.stopWorkers();
