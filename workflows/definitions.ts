@@ -141,6 +141,11 @@ export interface OffboardingReport {
   deviceWipeAt?: string;
   steps: StepRecord[];
   snapshot?: OffboardingSnapshot;
+  /**
+   * The status the run found, kept when it was stopped (cancel) after changing the account's status but before
+   * its snapshot: what a later rehire restores the account to. Absent otherwise.
+   */
+  statusBefore?: string;
   residue: Residue[];
   messages: AppliedMessage[];
   plan?: PlannedAction[];

@@ -23,7 +23,7 @@ import { deactivatesInLock } from './lock-out';
 import { describeFailure, parkingOnFailure, type Failure, type UntilDone } from './needs-attention';
 import { FEWER_CALLS, FEWER_CALLS_AFTER_LOCK, OktaCalls, readRunPolicy } from './okta-calls';
 import { Progress } from './report';
-import { restoreFromSnapshot } from './restore';
+import { REHIRE_AFTER_CANCEL_IN_LOCK, restoreFromSnapshot } from './restore';
 import { forEachLimited, type RunRecord } from './run-record';
 import { confirmTrigger, readForCheck, refuse } from './protection';
 import { readDestroyedByDeactivation, snapshotStep, type DestroyedByDeactivation } from './snapshot';
@@ -40,6 +40,8 @@ const CHECK_BEHIND_LOCK = 'check-behind-lock-priority';
 const BLAST_RADIUS_GUARD = 'blast-radius-guard';
 /** Runs that started before it restored only the status after a rehire that came between an early deactivation and the snapshot. */
 const REHIRE_AFTER_EARLY_DEACTIVATION = 'rehire-after-early-deactivation';
+/** Runs that started before it restored on a `rehire` signal without asking whether the account became protected. */
+const REHIRE_CHECKS_PROTECTION = 'rehire-of-an-open-run-checks-protection';
 
 export async function offboardUser(request: OffboardingRequest): Promise<OffboardingReport> {
   return new Offboarding(request).run();
@@ -626,6 +628,7 @@ class Offboarding {
     const { notes } = this.progress;
     if (this.steering.stop?.name === 'rehire') {
       if (this.changes.sentAny) {
+        if (patched(REHIRE_CHECKS_PROTECTION)) await this.refuseRehireOfProtected();
         const snapshot = this.progress.snapshot ?? this.snapshotOfEarlyDeactivation();
         this.progress.setPhase('rehired');
         const rehire = {
@@ -645,12 +648,38 @@ class Offboarding {
       }
       return this.finish('rehired');
     }
+    if (this.changes.sentAny && !this.progress.snapshot && patched(REHIRE_AFTER_CANCEL_IN_LOCK)) {
+      this.keepWhatARehireNeeds();
+    }
     if (this.changes.made('deactivateUser'))
       notes.push('Cancelled after deactivation: the user stays deactivated; `rehire` is the way back.');
     else if (this.changes.sentAny)
       notes.push('Cancelled after the lock began: the changes listed in the steps stay; `rehire` restores them.');
     else notes.push('Cancelled before any change in Okta.');
     return this.finish('cancelled');
+  }
+
+  /**
+   * An account that became protected (a protected group, an admin role) while the run was open is not brought
+   * back by a rehire either: the run ends `failed` with `ProtectedAccount`, and what it changed stays.
+   */
+  private async refuseRehireOfProtected(): Promise<void> {
+    const { refusal } = await readForCheck(this.okta, this.userId, 'revoke');
+    if (!refusal) return;
+    const failure = { step: 'restore', type: 'ProtectedAccount', message: `Rehire refused: ${refusal}.` };
+    this.progress.notes.push(`Rehire refused: ${refusal}. Nothing was restored: the changes listed in the steps stay.`);
+    const report = await this.finish('failed', failure);
+    throw ApplicationFailure.create({ ...failure, nonRetryable: true, details: [report] });
+  }
+
+  /**
+   * A cancel between the lock's first change and the snapshot: the report keeps what a later `rehireUser` needs to
+   * undo the lock, the reads before an early deactivation as a snapshot, or else the status the run found.
+   */
+  private keepWhatARehireNeeds(): void {
+    if (this.snapshotOfEarlyDeactivation()) return;
+    if (this.changes.made('suspendUser') || this.changes.made('deactivateUser'))
+      this.progress.statusBefore = this.statusFound;
   }
 
   /**

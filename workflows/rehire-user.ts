@@ -7,7 +7,7 @@ import { restoreLinkedOrgs } from './linked-orgs';
 import { OktaCalls, readRunPolicy } from './okta-calls';
 import { readForCheck, refuse } from './protection';
 import { Milestones } from './milestones';
-import { RESTORES_WHAT_WAS_REMOVED, restoreFromSnapshot } from './restore';
+import { REHIRE_AFTER_CANCEL_IN_LOCK, RESTORES_WHAT_WAS_REMOVED, restoreFromSnapshot } from './restore';
 import { RunRecord } from './run-record';
 
 export async function rehireUser({ userId, requestedBy }: RehireRequest): Promise<RehireReport> {
@@ -24,11 +24,19 @@ export async function rehireUser({ userId, requestedBy }: RehireRequest): Promis
       `Restored from the audit archive: run ${last.archived.runId} of ${last.workflowId}, archived at ${last.archived.archivedAt} (Temporal no longer holds it).`,
     );
   if (patched(RESTORES_WHAT_WAS_REMOVED)) {
-    if (!last?.snapshot) {
+    if (!last?.snapshot && last?.statusBefore && patched(REHIRE_AFTER_CANCEL_IN_LOCK)) {
+      // Cancelled in the lock, before its snapshot: the status it changed comes back, and nothing else was removed.
+      const { refusal } = await readForCheck(okta, userId, 'revoke');
+      if (refusal) throw refuse(refusal);
+      const { statusBefore, steps } = last;
+      await restoreFromSnapshot(okta, record, { userId, snapshot: undefined, policy, notes, steps, statusBefore });
+    } else if (!last?.snapshot) {
       notes.push(
-        last
-          ? `${last.workflowId} ended before its snapshot, so it changed nothing a rehire could restore: nothing was changed.`
-          : 'No completed offboarding run was found (it failed, was refused, or never ran): nothing was changed.',
+        last?.ended
+          ? `${last.workflowId} ended ${last.ended}; it made no change a rehire could restore, so nothing was changed.`
+          : last
+            ? `${last.workflowId} ended before its snapshot, so it changed nothing a rehire could restore: nothing was changed.`
+            : 'No completed offboarding run was found (it failed, was refused, or never ran): nothing was changed.',
       );
     } else {
       const { refusal } = await readForCheck(okta, userId, 'revoke');

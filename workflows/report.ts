@@ -28,6 +28,8 @@ export class Progress {
   readonly record: RunRecord;
   readonly notes: string[] = [];
   snapshot?: OffboardingSnapshot;
+  /** See `OffboardingReport.statusBefore`. */
+  statusBefore?: string;
   residue: Residue[] = [];
   accessTokens?: AccessTokensLeft;
   deviceWipeAt?: string;
@@ -112,6 +114,7 @@ export class Progress {
       deviceWipeAt: this.deviceWipeAt,
       steps: this.record.steps,
       snapshot: this.snapshot,
+      ...(this.statusBefore ? { statusBefore: this.statusBefore } : {}),
       residue: this.residue,
       messages: steering.messages,
       notes: this.notes,

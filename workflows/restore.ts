@@ -18,6 +18,12 @@ const ACTIVATION_POLL_MAX_MS = 30_000;
  */
 export const RESTORES_WHAT_WAS_REMOVED = 'rehire-restores-what-the-run-removed';
 
+/**
+ * Runs that started before it, cancelled between the lock's first change and the snapshot, kept nothing a later
+ * rehire could restore from, so `rehireUser` left the account locked (SUSPENDED, or deactivated early).
+ */
+export const REHIRE_AFTER_CANCEL_IN_LOCK = 'rehire-after-a-cancel-in-the-lock';
+
 export const NOT_RESTORABLE =
   'Sessions, OAuth tokens and MFA factors are not restorable: the person signs in again and re-enrolls their factors.';
 

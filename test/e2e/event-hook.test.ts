@@ -109,7 +109,7 @@ describe('the Okta event hook', () => {
     expect(await runsAfterSettling(harness.client, byUser(bob))).toHaveLength(1);
   });
 
-  it('starts nothing for a group that only shares the offboarding group’s display name', async () => {
+  it('starts nothing for a group that only shares the offboarding group’s display name, and a forged delivery changes nothing', async () => {
     // Configured by name (the compose default): the intake matches the id that name has in Okta.
     const bob = await harness.userId('bob@example.com');
     const alice = await harness.userId('alice@example.com');
@@ -137,8 +137,15 @@ describe('the Okta event hook', () => {
     expect((await deliver(bob, '00gDirectoryOffboard1', 'cc11bb22-cc33-dd44-ee55-ff6677889900')).statusCode).toBe(204);
     const real = await groupId('Offboarding');
     expect((await deliver(alice, real, 'dd11bb22-cc33-dd44-ee55-ff6677889900')).statusCode).toBe(204);
-    expect(await waitForRuns(harness.client, byUser(alice))).toHaveLength(1);
+    const [run] = await waitForRuns(harness.client, byUser(alice));
     expect(await runsAfterSettling(harness.client, byUser(bob))).toEqual([]);
+    // Both deliveries were forged: alice was never added to the offboarding group either, and her run proves
+    // its trigger in `checking` by the membership it reads: refused, with nothing changed in Okta.
+    await expect(harness.client.workflow.getHandle(run!.workflowId).result()).rejects.toMatchObject({
+      cause: { type: 'TriggerNotConfirmed' },
+    });
+    expect(await harness.mutations()).toEqual([]);
+    expect((await harness.okta.client().userApi.getUser({ userId: alice })).status).toBe('ACTIVE');
   });
 
   it('refuses deliveries and verifications without the shared secret, starting nothing', async () => {

@@ -5,7 +5,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { Org } from '@okta-offboarding/okta-emulator';
-import { rehireWorkflowId, type RehireReport } from '../../workflows/definitions';
+import { cancelSignal, rehireSignal, rehireWorkflowId, type RehireReport } from '../../workflows/definitions';
 import type { rehireUser } from '../../workflows/rehire-user';
 import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from '../support/offboarding';
 import { recordHistory } from '../support/temporal';
@@ -152,8 +152,64 @@ describe('rehire restores what the run changed, to where it was', () => {
     const report = await (await rehire(userId)).result();
     expect(await harness.admin.requests()).toEqual([]);
     expect(report.steps).toEqual([]);
-    expect(report.notes.join(' ')).toMatch(/nothing was changed/);
+    // The note says how that run ended, and why.
+    expect(report.notes.join(' ')).toMatch(
+      /ended FAILED \(ProtectedAccount: Refused: .*\); it made no change a rehire could restore/,
+    );
     expect((await oktaUser(harness, userId)).status).toBe('ACTIVE');
+  });
+
+  it('after a cancel in the lock, before the snapshot: the status the run changed comes back, nothing else', async () => {
+    await harness.seed(org());
+    const userId = await harness.userId('not-leaving@example.com');
+    // The suspend is slow: the cancel arrives while it is in flight, and stops the run before the next change.
+    const slow = await harness.admin.addFault({
+      route: `/api/v1/users/${userId}/lifecycle/suspend`,
+      method: 'POST',
+      latencyMs: 1500,
+    });
+    const { handle } = await harness.start({ userId });
+    await harness.waitForHit(slow);
+    await handle.signal(cancelSignal, { requestedBy: 'vitest', reason: 'wrong person' });
+    const cancelled = await handle.result();
+    await recordHistory('cancelled-in-lock-before-snapshot', handle);
+    expect(cancelled).toMatchObject({ outcome: 'cancelled', statusBefore: 'ACTIVE' });
+    expect(cancelled.snapshot).toBeUndefined();
+    expect(cancelled.notes.join(' ')).toMatch(/`rehire` restores them/);
+    expect((await oktaUser(harness, userId)).status).toBe('SUSPENDED');
+    await harness.admin.clearRequests();
+
+    const run = await rehire(userId);
+    const report = await run.result();
+    await recordHistory('rehire-after-cancel-in-lock', run);
+    expect(await oktaUser(harness, userId)).toMatchObject({ status: 'ACTIVE', oktaGroupNames: ['Sales'] });
+    expect((await harness.mutations()).map((entry) => `${entry.method} ${entry.path}`)).toEqual([
+      `POST /api/v1/users/${userId}/lifecycle/unsuspend`,
+    ]);
+    expect(itemsOf(report, 'restoreUser')[0]).toMatchObject({ outcome: 'done' });
+    expect(report.notes.join(' ')).toMatch(/only the account status is restored/);
+  });
+
+  it('of an open run whose account became protected meanwhile: refused, and what the run changed stays', async () => {
+    await harness.seed(org());
+    const userId = await harness.userId('not-leaving@example.com');
+    const { handle } = await harness.start({ userId, deviceWipeDelay: '1h' });
+    await harness.waitForStatus(handle, (status) => status.phase === 'awaiting-device-wipe');
+    const state = await harness.admin.state();
+    const superAdmins = state.groups.find((group) => group.name === 'Super Admins')?.id ?? '';
+    await harness.okta.client().groupApi.assignUserToGroup({ groupId: superAdmins, userId });
+    await harness.admin.clearRequests();
+
+    await handle.signal(rehireSignal, { requestedBy: 'vitest' });
+    const error = await handle.result().catch((failure: unknown) => failure);
+    await recordHistory('rehire-of-open-run-refused', handle);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toMatchObject({ type: 'ProtectedAccount' });
+    expect(await harness.mutations()).toEqual([]);
+    expect(await oktaUser(harness, userId)).toMatchObject({
+      status: 'DEPROVISIONED',
+      oktaGroupNames: ['Super Admins'],
+    });
   });
 
   it('of an account protected since its offboarding: refused, nothing changed', async () => {

@@ -33,6 +33,10 @@ describe('stored histories', () => {
         'admin-role-refused.json',
         'trigger-not-confirmed.json',
         'rehire-suspended-stays-suspended.json',
+        // A cancel in the lock, before the snapshot, then a rehire; a rehire of an open run refused (protected).
+        'cancelled-in-lock-before-snapshot.json',
+        'rehire-after-cancel-in-lock.json',
+        'rehire-of-open-run-refused.json',
         // Linked orgs (Org2Org): offboarded in both orgs, rehired after close, a person with no linked user.
         'linked-orgs-full-run.json',
         'linked-orgs-rehire-after-close.json',
