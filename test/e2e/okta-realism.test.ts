@@ -9,6 +9,7 @@ import { rehireWorkflowId, type OffboardingReport } from '../../workflows/defini
 import type { rehireUser } from '../../workflows/rehire-user';
 import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from '../support/offboarding';
 import { recordHistory } from '../support/temporal';
+import { readAll } from '../../okta/errors';
 
 let harness: OffboardingHarness;
 useHarness({ policy: TEST_POLICY }, (started) => (harness = started));
@@ -108,7 +109,9 @@ describe('a person in each starting status, in an org that behaves like Okta', (
     await recordHistory('okta-realism-offboard-locked-out', runs[STATUSES.indexOf('LOCKED_OUT')]!.handle);
 
     const state = await harness.admin.state();
-    const payroll = state.apps.find((app) => app.label === 'Payroll')?.id;
+    const payroll = state.apps.find((app) => app.label === 'Payroll')?.id ?? '';
+    const colleague = await harness.userId('colleague@example.com');
+    expect(String((await sdk.userApi.getUser({ userId: colleague })).status)).toBe('SUSPENDED');
     for (const [index, status] of STATUSES.entries()) {
       const report = reports[index]!;
       const userId = idOf(status);
@@ -128,12 +131,20 @@ describe('a person in each starting status, in an org that behaves like Okta', (
         `Laptop ${status}:ACTIVE`,
       );
 
-      // Okta's own answers, through the SDK.
+      // Okta's own answers, through the SDK: deactivated, in no group of its own, no app listed, and the
+      // laptop still held by the SUSPENDED colleague, who is still SUSPENDED.
       expect(String((await sdk.userApi.getUser({ userId })).status)).toBe('DEPROVISIONED');
-      const assigned = [];
-      for await (const app of await sdk.applicationApi.listApplications({ filter: `user.id eq "${userId}"` }))
-        assigned.push(app);
+      const assigned = await readAll(await sdk.applicationApi.listApplications({ filter: `user.id eq "${userId}"` }));
       expect(assigned).toEqual([]);
+      const groups = await readAll(await sdk.userApi.listUserGroups({ userId }));
+      expect(
+        groups.filter((group) => group.type === 'OKTA_GROUP'),
+        status,
+      ).toEqual([]);
+      const laptop = state.devices.find((device) => device.displayName === `Laptop ${status}`)?.id ?? '';
+      const holders = await readAll(await sdk.deviceApi.listDeviceUsers({ deviceId: laptop }));
+      expect(holders.map((holder) => holder.user?.id).sort(), status).toEqual([colleague, userId].sort());
+      expect(String((await sdk.deviceApi.getDevice({ deviceId: laptop })).status), status).toBe('ACTIVE');
 
       // The provisioning-only app was found, and snapshotted with its app-user profile.
       expect(report.snapshot?.apps.find((app) => app.id === payroll)).toMatchObject({
@@ -182,6 +193,24 @@ describe('a person in each starting status, in an org that behaves like Okta', (
       const apps = after.users.find((candidate) => candidate.id === userId)?.apps ?? [];
       expect(apps.find((app) => app.app === payroll)?.profile, status).toEqual({ costCenter: costCenter(status) });
       expect(user.devices, status).toContain(`Laptop ${status}:ACTIVE`);
+
+      // The same, as Okta answers it through the SDK.
+      expect(String((await sdk.userApi.getUser({ userId })).status), status).toBe(RESTORED_AS[status]);
+      const groups = await readAll(await sdk.userApi.listUserGroups({ userId }));
+      expect(groups.filter((group) => group.type === 'OKTA_GROUP').map((group) => group.profile?.name)).toEqual([
+        'Engineering',
+      ]);
+      const assigned = await readAll(await sdk.applicationApi.listApplications({ filter: `user.id eq "${userId}"` }));
+      expect(assigned.map((app) => app.label).sort(), status).toEqual(['Payroll', 'Wiki']);
+      const appUser = await sdk.applicationApi.getApplicationUser({ appId: payroll, userId });
+      expect(appUser.scope, status).toBe('USER');
+      expect(appUser.profile, status).toMatchObject({ costCenter: costCenter(status) });
+      const devices = await readAll(await sdk.userApi.listUserDevices({ userId }));
+      expect(
+        devices.map((entry) => entry.device?.profile?.displayName),
+        status,
+      ).toEqual([`Laptop ${status}`]);
+      expect(String((await sdk.userApi.getUser({ userId: colleague })).status)).toBe('SUSPENDED');
     }
   });
 });
