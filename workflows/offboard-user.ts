@@ -13,6 +13,7 @@ import {
   type OffboardingRequest,
   type OffboardingSnapshot,
   parseDuration,
+  type Residue,
   type RunOutcome,
   type RunPolicy,
 } from './definitions';
@@ -28,7 +29,7 @@ import { forEachLimited, type RunRecord } from './run-record';
 import { confirmTrigger, readForCheck, refuse } from './protection';
 import { readDestroyedByDeactivation, snapshotStep, type DestroyedByDeactivation } from './snapshot';
 import { isStop, Steering } from './steering';
-import { ResidueFound, VERIFY_WHERE_OKTA_ANSWERS, verifyRevokedStep, verifyStep } from './verify';
+import { VERIFY_WHERE_OKTA_ANSWERS, verifyRevokedStep, verifyStep } from './verify';
 
 /** Runs that started before it reset factors only when the snapshot listed some (Okta's list is policy-filtered). */
 const ALWAYS_RESET_FACTORS = 'always-reset-factors';
@@ -521,15 +522,12 @@ class Offboarding {
       deletedDeviceIds: [],
       itemConcurrency: this.policy.itemConcurrency,
     };
+    const sweep = {
+      remove: (residue: Residue[]) => this.sweepAppsAfterDeactivation(residue),
+      removed: 'unassigning the direct apps Okta still listed after the deactivation',
+    };
     await this.changes.afterChanges(
-      async () => {
-        try {
-          await verifyStep(this.okta, this.record, 'verifyAccess', 'deactivating', query);
-        } catch (error) {
-          if (!(await this.sweepAppsAfterDeactivation(error))) throw error;
-          await verifyStep(this.okta, this.record, 'verifyAccess', 'deactivating', query);
-        }
-      },
+      () => verifyStep(this.okta, this.record, 'verifyAccess', 'deactivating', query, sweep),
       () => undefined,
     );
     if (patched(FEWER_CALLS)) this.accessVerified = { parkings: this.progress.parkings };
@@ -540,10 +538,10 @@ class Offboarding {
    * deprovisions every app; where an org's Okta answers otherwise, or lags) are unassigned here, and the check runs
    * again. Returns whether it unassigned anything.
    */
-  private async sweepAppsAfterDeactivation(error: unknown): Promise<boolean> {
-    if (!(error instanceof ResidueFound) || !patched(FEWER_CALLS_AFTER_LOCK)) return false;
-    const apps = error.residue.filter((item) => item.kind === 'app');
-    if (apps.length === 0 || apps.length !== error.residue.length) return false;
+  private async sweepAppsAfterDeactivation(residue: Residue[]): Promise<boolean> {
+    if (!patched(FEWER_CALLS_AFTER_LOCK)) return false;
+    const apps = residue.filter((item) => item.kind === 'app');
+    if (apps.length === 0 || apps.length !== residue.length) return false;
     const step = this.record.begin('unassignApp', 'deactivating');
     await forEachLimited(apps, this.policy.itemConcurrency, async (app) => {
       const summary = `Unassign app ${app.id} from ${this.userId}: still listed after the deactivation`;

@@ -228,16 +228,27 @@ export async function verifyStep(
   step: string,
   phase: Phase,
   query: ResidueQuery,
+  sweep?: Sweep,
 ): Promise<void> {
   const verification = record.begin(step, phase);
-  const residue = await findResidue(okta, query);
+  let residue = await findResidue(okta, query);
+  const swept = residue.length > 0 && !!sweep && (await sweep.remove(residue));
+  if (swept) residue = await findResidue(okta, query);
   const scope = verificationScope(query);
+  const after = swept ? `, after ${sweep.removed}` : '';
   record.finish(
     verification,
     residue.length ? 'failed' : 'done',
-    residue.length ? `${residue.length} item(s) left${scope}` : `no access left${scope}`,
+    residue.length ? `${residue.length} item(s) left${scope}${after}` : `no access left${scope}${after}`,
   );
   if (residue.length) throw new ResidueFound(residue);
+}
+
+/** What a verification may remove itself before it reads again: `remove` says whether it removed anything. */
+export interface Sweep {
+  remove(residue: Residue[]): Promise<boolean>;
+  /** For the verification's reason: what was removed. */
+  removed: string;
 }
 
 /**

@@ -214,3 +214,60 @@ describe('a person in each starting status, in an org that behaves like Okta', (
     }
   });
 });
+
+describe('an app whose assignment Okta still lists after the deactivation', () => {
+  // Okta documents that deactivation deprovisions every assigned app, not what its app listing answers after it
+  // (packages/okta-emulator/docs/okta-behaviour.md §18): the runbook must be right either way.
+  it('is unassigned by the check after the deactivation, which then passes; rehire assigns it again', async () => {
+    await harness.seed({
+      groups: [{ name: 'Everyone', type: 'BUILT_IN' }],
+      apps: [{ label: 'Ledger', keepsAssignmentOnDeactivation: true }, { label: 'Wiki' }],
+      users: [
+        {
+          login: 'leaver@example.com',
+          status: 'ACTIVE',
+          groups: ['Everyone'],
+          apps: [
+            { app: 'Ledger', scope: 'USER', profile: { seat: 'L-7' } },
+            { app: 'Wiki', scope: 'USER' },
+          ],
+        },
+      ],
+      devices: [],
+    });
+    const userId = await harness.userId('leaver@example.com');
+    const ledger = (await harness.admin.state()).apps.find((app) => app.label === 'Ledger')?.id ?? '';
+
+    const { handle } = await harness.start({ userId });
+    const report = await handle.result();
+    await recordHistory('app-still-listed-after-deactivation', handle);
+    expect(report.outcome).toBe('completed');
+    const sweep = report.steps.find((step) => step.step === 'unassignApp' && step.phase === 'deactivating');
+    expect(sweep?.items).toEqual([expect.objectContaining({ id: ledger, outcome: 'done', kind: 'app' })]);
+    // One verification, passed: no failed step before the sweep.
+    const verifications = report.steps.filter((step) => step.step === 'verifyAccess');
+    expect(verifications).toHaveLength(1);
+    expect(verifications[0]).toMatchObject({ outcome: 'done' });
+    expect(verifications[0]?.reason).toMatch(/after unassigning the direct apps Okta still listed/);
+    expect(report.steps.flatMap((step) => step.items).filter((item) => item.outcome === 'failed')).toEqual([]);
+
+    // Okta's state: deactivated with no app, the unassignment sent after the deactivation.
+    expect(await oktaUser(harness, userId)).toMatchObject({ status: 'DEPROVISIONED', directApps: [] });
+    const writes = (await harness.mutations(userId)).map((entry) => `${entry.method} ${entry.path}`);
+    const deactivated = writes.indexOf(`POST /api/v1/users/${userId}/lifecycle/deactivate`);
+    expect(deactivated).toBeGreaterThanOrEqual(0);
+    expect(writes.indexOf(`DELETE /api/v1/apps/${ledger}/users/${userId}`)).toBeGreaterThan(deactivated);
+    const sdk = harness.okta.client();
+    expect(await readAll(await sdk.applicationApi.listApplications({ filter: `user.id eq "${userId}"` }))).toEqual([]);
+
+    const rehire = await harness.client.workflow.start<typeof rehireUser>('rehireUser', {
+      taskQueue: harness.taskQueue,
+      workflowId: rehireWorkflowId(userId),
+      args: [{ userId, requestedBy: 'hr' }],
+    });
+    await rehire.result();
+    expect(await oktaUser(harness, userId)).toMatchObject({ status: 'ACTIVE', directApps: ['Ledger', 'Wiki'] });
+    const appUser = await sdk.applicationApi.getApplicationUser({ appId: ledger, userId });
+    expect(appUser.profile).toMatchObject({ seat: 'L-7' });
+  });
+});

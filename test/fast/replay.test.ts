@@ -37,6 +37,8 @@ describe('stored histories', () => {
         'cancelled-in-lock-before-snapshot.json',
         'rehire-after-cancel-in-lock.json',
         'rehire-of-open-run-refused.json',
+        // A direct app Okta still lists after the deactivation: unassigned by the check after it.
+        'app-still-listed-after-deactivation.json',
         // Linked orgs (Org2Org): offboarded in both orgs, rehired after close, a person with no linked user.
         'linked-orgs-full-run.json',
         'linked-orgs-rehire-after-close.json',

@@ -109,6 +109,7 @@ export type AppRec = {
   directUsers: Set<string>;
   hideLink: boolean;
   requiredProfile: string[];
+  keepsAssignmentOnDeactivation: boolean;
 };
 
 export type DeviceRec = {
@@ -239,6 +240,7 @@ const orgSchema = z.object({
       name: z.string().min(1).optional(),
       hideLink: z.boolean().optional(),
       requiredProfile: z.array(z.string().min(1)).optional(),
+      keepsAssignmentOnDeactivation: z.boolean().optional(),
     }),
   ),
   factorEnrollmentPolicy: z.record(z.string().min(1), z.enum(['REQUIRED', 'OPTIONAL', 'NOT_ALLOWED'])).optional(),
@@ -401,6 +403,7 @@ export class OktaOrg {
         directUsers: new Set(),
         hideLink: a.hideLink ?? false,
         requiredProfile: [...(a.requiredProfile ?? [])],
+        keepsAssignmentOnDeactivation: a.keepsAssignmentOnDeactivation ?? false,
       });
       appByRef.set(id, id);
       if (!appByRef.has(a.label)) appByRef.set(a.label, id);
@@ -680,16 +683,19 @@ export class OktaOrg {
     return false;
   }
 
-  /** How the user holds the app: USER (direct), GROUP (only via groups), or not at all. Deactivated users hold none. */
+  /**
+   * How the user holds the app: USER (direct), GROUP (only via groups), or not at all. Deactivated users hold none,
+   * but a direct assignment to an app seeded `keepsAssignmentOnDeactivation`.
+   */
   appScope(user: UserRec, appId: string): 'USER' | 'GROUP' | undefined {
-    if (user.status === 'DEPROVISIONED') return undefined;
+    if (user.status === 'DEPROVISIONED') return user.directApps.has(appId) ? 'USER' : undefined;
     if (user.directApps.has(appId)) return 'USER';
     return this.groupGrants(user, appId) ? 'GROUP' : undefined;
   }
 
   /** App ids the user holds, direct ones first, in a stable order. */
   userAppIds(user: UserRec): string[] {
-    if (user.status === 'DEPROVISIONED') return [];
+    if (user.status === 'DEPROVISIONED') return [...user.directApps];
     const ids = new Set(user.directApps);
     for (const gid of user.groups) for (const a of this.groups.get(gid)?.apps ?? []) ids.add(a);
     return [...ids];
@@ -701,13 +707,17 @@ export class OktaOrg {
     if (!app) return [];
     const ids = new Set(app.directUsers);
     for (const g of this.groups.values()) if (g.apps.has(appId)) for (const m of g.members) ids.add(m);
-    return [...ids].filter((id) => this.users.get(id)?.status !== 'DEPROVISIONED');
+    return [...ids].filter((id) => this.users.get(id)?.status !== 'DEPROVISIONED' || app.directUsers.has(id));
   }
 
-  /** Deactivation: direct app assignments, sessions and refresh tokens go; groups, factors and devices stay. */
+  /**
+   * Deactivation: direct app assignments (but those to an app seeded `keepsAssignmentOnDeactivation`), sessions and
+   * refresh tokens go; groups, factors and devices stay.
+   */
   deactivate(user: UserRec): void {
     const t = now();
-    for (const appId of [...user.directApps]) this.unassignApp(user, appId);
+    for (const appId of [...user.directApps])
+      if (!this.apps.get(appId)?.keepsAssignmentOnDeactivation) this.unassignApp(user, appId);
     user.status = 'DEPROVISIONED';
     delete user.transitioningToStatus;
     user.sessions = 0;
@@ -736,6 +746,7 @@ export class OktaOrg {
       name: a.name,
       ...(a.hideLink ? { hideLink: true } : {}),
       ...(a.requiredProfile.length > 0 ? { requiredProfile: [...a.requiredProfile] } : {}),
+      ...(a.keepsAssignmentOnDeactivation ? { keepsAssignmentOnDeactivation: true } : {}),
     }));
     const users: Org['users'] = [...this.users.values()].map((u) => {
       const { login, ...profile } = u.profile;

@@ -44,6 +44,11 @@ export type Org = {
     hideLink?: boolean;
     /** app-user profile attributes an assignment must carry */
     requiredProfile?: string[];
+    /**
+     * a direct assignment outlives the user's deactivation and is still listed (the answer Okta does not document
+     * either way: docs/okta-behaviour.md §18); without it, deactivation removes every direct assignment
+     */
+    keepsAssignmentOnDeactivation?: boolean;
   }>;
   /** factor type → policy; a type not listed is OPTIONAL */
   factorEnrollmentPolicy?: Record<string, FactorPolicy>;

@@ -228,6 +228,23 @@ describe('apps', () => {
     expect([bad.status, bad.errorCode]).toEqual([400, 'E0000031']);
   });
 
+  it('after a deactivation lists no direct assignment, but one to an app seeded keepsAssignmentOnDeactivation, which can then be unassigned', async () => {
+    const org = fixtureOrg();
+    org.apps.push({ id: IDS.workday, label: 'Workday', keepsAssignmentOnDeactivation: true });
+    org.users.find((u) => u.id === IDS.alice)?.apps?.push({ app: IDS.workday, scope: 'USER' });
+    await t.admin.seed(org);
+    await okta.userApi.deactivateUser({ userId: IDS.alice });
+    const listed = async () =>
+      (await all(okta.applicationApi.listApplications({ filter: `user.id eq "${IDS.alice}"` }))).map((a) => a.label);
+    expect(await listed()).toEqual(['Workday']);
+    const appUser = await okta.applicationApi.getApplicationUser({ appId: IDS.workday, userId: IDS.alice });
+    expect([appUser.id, appUser.scope]).toEqual([IDS.alice, 'USER']);
+    const gone = await failure(okta.applicationApi.getApplicationUser({ appId: IDS.salesforce, userId: IDS.alice }));
+    expect([gone.status, gone.errorCode]).toEqual([404, 'E0000007']);
+    await okta.applicationApi.unassignUserFromApplication({ appId: IDS.workday, userId: IDS.alice });
+    expect(await listed()).toEqual([]);
+  });
+
   it('unassigns a direct assignment (204) and refuses a group-scoped one with 403 E0000046', async () => {
     await expect(
       okta.applicationApi.unassignUserFromApplication({ appId: IDS.salesforce, userId: IDS.alice }),
