@@ -159,6 +159,13 @@ describe('codec server', () => {
     const fromUi = await post('/decode', { payloads: [report] }, { ...auth, origin: UI_ORIGIN });
     expect(fromUi.status).toBe(200);
     expect(fromUi.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
+
+    // A UI that sends no token (the dev server's UI, or one without codec.passAccessToken) is answered 401, with the
+    // CORS grant so the page can read that answer, and shows the payloads as they are: encrypted.
+    const noToken = await post('/decode', { payloads: [report] }, { origin: UI_ORIGIN });
+    expect(noToken.status).toBe(401);
+    expect(noToken.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
+    expect(await noToken.text()).not.toContain('Engineering');
   });
 
   it('lets the temporal CLI show a run decrypted with --codec-endpoint and --codec-auth, ciphertext without', async () => {
