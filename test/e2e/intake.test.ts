@@ -278,6 +278,26 @@ describe('bad input gets a 4xx JSON error and starts nothing', () => {
         body: { user: alice, eventId: 'bad-13', deviceWipeDelay: 'three days' },
       }),
     ],
+    // The event id becomes the OffboardingEventId search attribute (plain text in Temporal) and part of the run's
+    // summary and default reason: nothing that can carry an email (no `@`, no spaces, no `%`, `<>`, `()`, `&#`).
+    ...(
+      [
+        ['an email as the event id', 'alice@example.com'],
+        ['an event id with an @ inside', 'evt-2026-0042@workday'],
+        ['an event id that starts with @', '@alice'],
+        ['a mailto: event id', 'mailto:alice@example.com'],
+        ['an email with a display name as the event id', 'Alice Example <alice@example.com>'],
+        ['a percent-encoded email as the event id', 'alice%40example.com'],
+        ['an email with a fullwidth at sign as the event id', 'alice\uff20example.com'],
+        ['an email spelled with (at) as the event id', 'alice(at)example.com'],
+        ['an email with an HTML-escaped @ as the event id', 'alice&#64;example.com'],
+      ] as const
+    ).map(([name, id]): (typeof cases)[number] => [
+      name,
+      400,
+      'invalid-request',
+      () => ({ method: 'POST', url: '/v1/offboardings', body: { user: alice, eventId: id, effectiveAt: inAYear() } }),
+    ]),
   ];
 
   it.each(cases)('%s → %i', async (_name, statusCode, error, request) => {
@@ -285,6 +305,8 @@ describe('bad input gets a 4xx JSON error and starts nothing', () => {
     expect(response.statusCode).toBe(statusCode);
     expect(response.json()).toEqual({ error, message: expect.any(String) });
     expect(await runsAfterSettling(harness.client, byUser(alice))).toEqual([]);
+    // Nothing changed in Okta either (the emulator logs every write since the seed).
+    expect(await harness.mutations()).toEqual([]);
   });
 
   it('refuses content that is not JSON with 415', async () => {
