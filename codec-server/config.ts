@@ -1,8 +1,9 @@
-// Configuration of the codec server, read once at start-up. Secrets come from the variable or from the file its
-// `_FILE` variant names (compose `secrets:` mount them under /run/secrets), never both.
-import { readFileSync } from 'node:fs';
+// Configuration of the codec server, read once at start-up. Its token comes from the variable or from the file its
+// `_FILE` variant names (compose `secrets:` mount them under /run/secrets), never both, and goes through the checks
+// every secret does (okta/config.ts: no placeholder, at least 32 bytes, the value never in a message).
 import { z } from 'zod';
 import { loadCodecKeys, type CodecKeys } from '../codec';
+import { checkSecret, MIN_SECRET_BYTES, secretFromEnv } from '../okta/config';
 
 export interface CodecServerConfig {
   port: number;
@@ -13,19 +14,6 @@ export interface CodecServerConfig {
   /** The bearer token every /encode and /decode must carry; undefined only with OFFBOARD_CODEC_SERVER_INSECURE=1. */
   token?: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
-}
-
-/** A secret from `NAME` or from the file `NAME_FILE` names (trailing newline dropped); undefined when neither is set. */
-export function secretFromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name];
-  const file = env[`${name}_FILE`];
-  if (value && file) throw new Error(`Set ${name} or ${name}_FILE, not both`);
-  if (!file) return value || undefined;
-  try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '') || undefined;
-  } catch (error) {
-    throw new Error(`${name}_FILE: cannot read ${file}: ${(error as Error).message}`, { cause: error });
-  }
 }
 
 /** `OFFBOARD_CODEC_CORS_ORIGINS`: comma-separated origins (scheme, host and port, no path); `*` is refused. */
@@ -68,9 +56,9 @@ export function codecServerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
   const keys = loadCodecKeys(env);
   if (!keys)
     throw new Error('Set OFFBOARD_CODEC_KEYS_FILE: the codec server decodes with the keys the worker encrypts with');
-  const token = secretFromEnv(env, 'OFFBOARD_CODEC_SERVER_TOKEN');
-  if (token !== undefined && token.length < 32)
-    throw new Error('OFFBOARD_CODEC_SERVER_TOKEN must be at least 32 characters (e.g. openssl rand -base64 32)');
+  const given = secretFromEnv(env, 'OFFBOARD_CODEC_SERVER_TOKEN');
+  const token =
+    given === undefined ? undefined : checkSecret('OFFBOARD_CODEC_SERVER_TOKEN', given, { minBytes: MIN_SECRET_BYTES });
   // Anyone who reaches an open codec server reads every run's report: opening it is a decision, not a default.
   if (token === undefined && values.OFFBOARD_CODEC_SERVER_INSECURE !== '1')
     throw new Error(

@@ -1,8 +1,9 @@
 // The codec server over HTTP with the real codec: the remote codec protocol's round trip, the bearer token, CORS
 // for the UI's origin only, and the pinned `temporal` CLI showing a run's input decrypted with --codec-endpoint and
-// --codec-auth, and as ciphertext without them.
+// --codec-auth, and as ciphertext without them; its token checked at start-up like every secret.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -262,6 +263,14 @@ describe('codec server', () => {
     expect(await refused.exited).toBe(1);
     expect(refused.output()).toMatch(/Set OFFBOARD_CODEC_SERVER_TOKEN or OFFBOARD_CODEC_SERVER_TOKEN_FILE/);
 
+    // A placeholder left in the secret file stops the start-up, and the error does not print it.
+    const placeholderFile = join(dir, 'codec-token-placeholder');
+    writeFileSync(placeholderFile, 'change-me-to-a-long-random-string\n');
+    const placeholder = start({ OFFBOARD_CODEC_SERVER_TOKEN_FILE: placeholderFile });
+    expect(await placeholder.exited).toBe(1);
+    expect(placeholder.output()).toMatch(/OFFBOARD_CODEC_SERVER_TOKEN holds a placeholder/);
+    expect(placeholder.output()).not.toContain('change-me-to-a-long-random-string');
+
     const port = await freePort();
     const served = start({ OFFBOARD_CODEC_SERVER_TOKEN_FILE: tokenFile, OFFBOARD_CODEC_SERVER_PORT: String(port) });
     try {
@@ -295,7 +304,9 @@ describe('codec server', () => {
     writeFileSync(keysFile, `${generateKeyLine('k1')}\n`);
     const base = { OFFBOARD_CODEC_KEYS_FILE: keysFile };
     expect(() => codecServerConfigFromEnv({})).toThrow(/OFFBOARD_CODEC_KEYS_FILE/);
-    expect(() => codecServerConfigFromEnv({ ...base, OFFBOARD_CODEC_SERVER_TOKEN: 'short' })).toThrow(/at least 32/);
+    expect(() => codecServerConfigFromEnv({ ...base, OFFBOARD_CODEC_SERVER_TOKEN: 'short' })).toThrow(
+      /OFFBOARD_CODEC_SERVER_TOKEN is shorter than 32 bytes/,
+    );
     writeFileSync(join(dir, 'token'), TOKEN);
     expect(() =>
       codecServerConfigFromEnv({
@@ -311,5 +322,66 @@ describe('codec server', () => {
     expect(codecServerConfigFromEnv({ ...base, OFFBOARD_CODEC_SERVER_TOKEN_FILE: join(dir, 'token') }).token).toBe(
       TOKEN,
     );
+  });
+
+  it('checks its token as every secret is checked: no placeholder, 32 bytes or more, base64 whole, never printed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'codec-server-token-'));
+    const keysFile = join(dir, 'keys');
+    writeFileSync(keysFile, `${generateKeyLine('k1')}\n`);
+    const tokenFile = (content: string): string => {
+      const path = join(dir, `token-${Math.random().toString(36).slice(2)}`);
+      writeFileSync(path, content, { mode: 0o600 });
+      return path;
+    };
+    const config = (env: Record<string, string>) =>
+      codecServerConfigFromEnv({ OFFBOARD_CODEC_KEYS_FILE: keysFile, ...env });
+    const refusal = (env: Record<string, string>): string => {
+      try {
+        config(env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('start-up accepted the token');
+    };
+
+    // Placeholders (the check comes before the length's), from the variable and from the file.
+    for (const value of [
+      'change-me-to-a-long-random-string',
+      'change-me-please-0123456789abcdefghij',
+      'x'.repeat(48),
+      '<generate: openssl rand -base64 32>',
+      'okta-hook-shared-secret-42',
+    ]) {
+      const envs: Array<Record<string, string>> = [
+        { OFFBOARD_CODEC_SERVER_TOKEN: value },
+        { OFFBOARD_CODEC_SERVER_TOKEN_FILE: tokenFile(`${value}\n`) },
+      ];
+      for (const env of envs) {
+        const message = refusal(env);
+        expect(message, value).toContain('OFFBOARD_CODEC_SERVER_TOKEN holds a placeholder');
+        expect(message, value).not.toContain(value);
+      }
+    }
+
+    // Shorter than 32 bytes: refused, the value not printed; 32 bytes exactly is enough.
+    const short = 'Zq8vR2mXw4Lp7Tn1Ks9Bd3Hf6Jc0Ya5';
+    expect(Buffer.byteLength(short)).toBe(31);
+    const shortEnvs: Array<Record<string, string>> = [
+      { OFFBOARD_CODEC_SERVER_TOKEN: short },
+      { OFFBOARD_CODEC_SERVER_TOKEN_FILE: tokenFile(`${short}\n`) },
+    ];
+    for (const env of shortEnvs) {
+      const message = refusal(env);
+      expect(message).toContain('OFFBOARD_CODEC_SERVER_TOKEN is shorter than 32 bytes');
+      expect(message).not.toContain(short);
+    }
+    expect(config({ OFFBOARD_CODEC_SERVER_TOKEN: `${short}W` }).token).toBe(`${short}W`);
+
+    // What `openssl rand -base64 32` prints (44 characters, ending in `=`) is kept whole, from either place.
+    const base64 = randomBytes(32).toString('base64');
+    expect(base64).toMatch(/=$/);
+    expect(config({ OFFBOARD_CODEC_SERVER_TOKEN: base64 }).token).toBe(base64);
+    expect(config({ OFFBOARD_CODEC_SERVER_TOKEN_FILE: tokenFile(`${base64}\n`) }).token).toBe(base64);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
