@@ -1,6 +1,6 @@
 // Activities against Okta as it really behaves (packages/okta-emulator/docs/okta-behaviour.md): a
 // deactivation still in progress is not done, a SUSPENDED co-holder keeps a shared device, and a 404 for
-// a deactivated user's factors is a failure to read, never "no factors".
+// a deactivated user's factors, grants, OAuth clients, devices or app links is a failure to read, never "none".
 import { describe, expect, it } from 'vitest';
 import { activityFailure, runActivity, useActivityHarness, type ActivityHarness } from '../support/activities';
 
@@ -80,4 +80,19 @@ describe('against Okta as it behaves', () => {
     expect(failure.message).toMatch(/404/);
     expect((await harness.admin.state()).users.find((user) => user.id === userId)?.factors).toHaveLength(1);
   });
+
+  // What Okta hides once a user is deactivated cannot be verified then: each read fails, so the check after
+  // deactivation never counts one as "nothing left" (the runbook checks them before the deactivation).
+  it.each(['listUserGrants', 'listOAuthClients', 'listUserDevices', 'listAppLinks'] as const)(
+    "a deactivated user's %s is a failure to read, not an empty list",
+    async (read) => {
+      await harness.seed(org());
+      const userId = await harness.userId('leaver@example.com');
+      await runActivity(harness.activities.deactivateUser, { userId, knownStatus: 'ACTIVE' });
+      const failure = await activityFailure(
+        runActivity(harness.activities[read] as (args: { userId: string }) => Promise<unknown>, { userId }),
+      );
+      expect(failure.message).toMatch(/404/);
+    },
+  );
 });
