@@ -5,7 +5,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { Org, UserStatus } from '@okta-offboarding/okta-emulator';
-import { rehireWorkflowId, type OffboardingReport } from '../../workflows/definitions';
+import { rehireWorkflowId, retryUpdate, type OffboardingReport } from '../../workflows/definitions';
 import type { rehireUser } from '../../workflows/rehire-user';
 import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from '../support/offboarding';
 import { recordHistory } from '../support/temporal';
@@ -269,5 +269,41 @@ describe('an app whose assignment Okta still lists after the deactivation', () =
     expect(await oktaUser(harness, userId)).toMatchObject({ status: 'ACTIVE', directApps: ['Ledger', 'Wiki'] });
     const appUser = await sdk.applicationApi.getApplicationUser({ appId: ledger, userId });
     expect(appUser.profile).toMatchObject({ seat: 'L-7' });
+  });
+});
+
+describe('a factor that survives its reset', () => {
+  // Okta hides a deactivated user's factors (404), so the check that none is left runs before the deactivation.
+  it('is found by the check before deactivation, which parks the run with the user still suspended; retry completes', async () => {
+    await harness.seed({
+      groups: [{ name: 'Everyone', type: 'BUILT_IN' }],
+      apps: [],
+      users: [
+        {
+          login: 'leaver@example.com',
+          status: 'ACTIVE',
+          groups: ['Everyone'],
+          factors: [{ factorType: 'push', provider: 'OKTA', status: 'ACTIVE' }],
+        },
+      ],
+      devices: [],
+    });
+    const userId = await harness.userId('leaver@example.com');
+    // Okta answers the reset, but the factor stays (a reset lost on Okta's side, or a factor enrolled right after it).
+    const lost = await harness.admin.addFault({
+      route: `/api/v1/users/${userId}/lifecycle/reset_factors`,
+      method: 'POST',
+      status: 200,
+    });
+    const { handle } = await harness.start({ userId });
+    const parked = await harness.waitForStatus(handle, (status) => status.phase === 'needs-attention', 60_000);
+    expect(parked.attention?.message).toMatch(/still grant access: factor/);
+    expect(parked.steps.find((step) => step.step === 'verifyRevoked')?.outcome).toBe('failed');
+    expect(await oktaUser(harness, userId)).toMatchObject({ status: 'SUSPENDED', factors: [expect.anything()] });
+
+    await harness.admin.removeFault(lost);
+    await handle.executeUpdate(retryUpdate, { args: [{ requestedBy: 'on-call' }] });
+    expect((await handle.result()).outcome).toBe('completed');
+    expect(await oktaUser(harness, userId)).toMatchObject({ status: 'DEPROVISIONED', factors: [] });
   });
 });
