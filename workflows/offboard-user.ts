@@ -667,7 +667,12 @@ class Offboarding {
     const failure = { step: 'restore', type: 'ProtectedAccount', message: `Rehire refused: ${refusal}.` };
     this.progress.notes.push(`Rehire refused: ${refusal}. Nothing was restored: the changes listed in the steps stay.`);
     const report = await this.finish('failed', failure);
-    throw ApplicationFailure.create({ ...failure, nonRetryable: true, details: [report] });
+    throw ApplicationFailure.create({
+      type: failure.type,
+      message: failure.message,
+      nonRetryable: true,
+      details: [report],
+    });
   }
 
   /**
