@@ -198,13 +198,7 @@ class Offboarding {
       if (isStop(error)) throw error;
       const failure = describeFailure(error);
       this.record.finish(step, 'failed', failure.message);
-      const report = await this.finish('failed', failure);
-      throw ApplicationFailure.create({
-        type: failure.type,
-        message: failure.message,
-        nonRetryable: true,
-        details: [report],
-      });
+      return this.failRun(failure);
     }
   }
 
@@ -666,13 +660,7 @@ class Offboarding {
     if (!refusal) return;
     const failure = { step: 'restore', type: 'ProtectedAccount', message: `Rehire refused: ${refusal}.` };
     this.progress.notes.push(`Rehire refused: ${refusal}. Nothing was restored: the changes listed in the steps stay.`);
-    const report = await this.finish('failed', failure);
-    throw ApplicationFailure.create({
-      type: failure.type,
-      message: failure.message,
-      nonRetryable: true,
-      details: [report],
-    });
+    return this.failRun(failure);
   }
 
   /**
@@ -701,6 +689,17 @@ class Offboarding {
       oauthClientIds: [],
     };
     return this.progress.snapshot;
+  }
+
+  /** Ends the run `failed`: the report is written, then carried by the non-retryable failure as its details. */
+  private async failRun(failure: Failure): Promise<never> {
+    const report = await this.finish('failed', failure);
+    throw ApplicationFailure.create({
+      type: failure.type,
+      message: failure.message,
+      nonRetryable: true,
+      details: [report],
+    });
   }
 
   /** The report; the run ends once its milestones are archived and notified. */
