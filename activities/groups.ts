@@ -5,6 +5,7 @@ import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OffboardingSnapshot } from '../workflows/definitions';
 import { callOkta, changeOkta, isNotFound, readAll, type ChangeResult } from '../okta/errors';
 import { protectedGroupReason, type OffboardingPolicy } from './policy';
+import { sharedRead } from './shared-read';
 
 export type GroupSummary = Omit<OffboardingSnapshot['groups'][number], 'ruleIds'>;
 export interface GroupRuleSummary {
@@ -12,7 +13,22 @@ export interface GroupRuleSummary {
   groupIds: string[];
 }
 
-export function createGroupActivities(okta: Client, policy: OffboardingPolicy) {
+/**
+ * How long one listing of the org's group rules serves every run of the worker. Rules change rarely, and a
+ * snapshot only records which of them assign the person's groups (rehire names the exclusions removing a
+ * rule-managed membership leaves): a rule created or retargeted within this minute can be missing from it.
+ */
+export const GROUP_RULES_SHARED_MS = 60_000;
+
+export function createGroupActivities(okta: Client, policy: OffboardingPolicy, rulesSharedMs = GROUP_RULES_SHARED_MS) {
+  const orgRules = sharedRead(rulesSharedMs, () =>
+    callOkta('listGroupRules', async () => readAll(await okta.groupApi.listGroupRules({ limit: 200 }))).then((rules) =>
+      rules.map((rule) => ({
+        id: String(rule.id),
+        groupIds: (rule.actions?.assignUserToGroups?.groupIds ?? []).map(String),
+      })),
+    ),
+  );
   return {
     /** checking: the user's groups, and whether one of them protects the user. */
     async listUserGroups({ userId }: { userId: string }): Promise<{ groups: GroupSummary[]; protectedBy?: string }> {
@@ -27,18 +43,10 @@ export function createGroupActivities(okta: Client, policy: OffboardingPolicy) {
       return { groups: summaries, protectedBy: protectedGroupReason(policy, summaries) };
     },
 
-    /** snapshot: the group rules that assign any of these groups (rule-managed memberships). */
+    /** snapshot: the group rules that assign any of these groups (rule-managed memberships), from the shared listing. */
     async listGroupRules({ groupIds }: { groupIds: string[] }): Promise<GroupRuleSummary[]> {
       const wanted = new Set(groupIds);
-      const rules = await callOkta('listGroupRules', async () =>
-        readAll(await okta.groupApi.listGroupRules({ limit: 200 })),
-      );
-      return rules
-        .map((rule) => ({
-          id: String(rule.id),
-          groupIds: (rule.actions?.assignUserToGroups?.groupIds ?? []).map(String),
-        }))
-        .filter((rule) => rule.groupIds.some((id) => wanted.has(id)));
+      return (await orgRules()).filter((rule) => rule.groupIds.some((id) => wanted.has(id)));
     },
 
     async removeGroupMembership({ groupId, userId }: { groupId: string; userId: string }): Promise<ChangeResult> {

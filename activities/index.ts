@@ -20,18 +20,24 @@ import { createTemporalRunActivities } from './temporal-runs';
 import { createTokenActivities } from './tokens';
 import { createUserActivities } from './users';
 
+export interface ActivityOptions {
+  /** How long one listing of the org's group rules serves every run (activities/groups.ts); 0 reads per run. */
+  groupRulesSharedMs?: number;
+}
+
 export function createActivities(
   okta: Client,
   policy: OffboardingPolicy,
   temporal?: TemporalClient,
   archive?: AuditTrail,
   notifications?: NotifySettings,
+  options: ActivityOptions = {},
 ) {
   return {
     ...createUserActivities(okta, policy),
     ...createSessionActivities(okta),
     ...createFactorActivities(okta),
-    ...createGroupActivities(okta, policy),
+    ...createGroupActivities(okta, policy, options.groupRulesSharedMs),
     ...createAppActivities(okta),
     ...createDeviceActivities(okta),
     ...createTokenActivities(okta),

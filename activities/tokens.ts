@@ -7,6 +7,7 @@
 // Web Tokens (JWT)"). A token inline hook can change a lifetime per token: the report names the policies' figure.
 import type { Client } from '@okta/okta-sdk-nodejs';
 import { callOkta, missingRight, oktaStatus, readAll } from '../okta/errors';
+import { sharedRead } from './shared-read';
 
 /** The org authorization server's fixed access-token lifetime, and the longest any rule may set. */
 export const ORG_AUTHORIZATION_SERVER_MINUTES = 60;
@@ -25,8 +26,6 @@ export interface AccessTokenLifetime {
 const CACHE_MS = 10 * 60_000;
 
 export function createTokenActivities(okta: Client) {
-  let cached: { at: number; answer: Promise<AccessTokenLifetime> } | undefined;
-
   async function readLongest(): Promise<AccessTokenLifetime> {
     let longest: AccessTokenLifetime = {
       longestMinutes: ORG_AUTHORIZATION_SERVER_MINUTES,
@@ -65,17 +64,11 @@ export function createTokenActivities(okta: Client) {
     }
   }
 
+  const lifetime = sharedRead(CACHE_MS, () => callOkta('readAccessTokenLifetime', readLongest));
   return {
     /** A read only; a failed read is not cached, so the next run (or retry) asks again. */
     async readAccessTokenLifetime(): Promise<AccessTokenLifetime> {
-      if (!cached || Date.now() - cached.at > CACHE_MS) {
-        const answer = callOkta('readAccessTokenLifetime', readLongest);
-        cached = { at: Date.now(), answer };
-        void answer.catch(() => {
-          if (cached?.answer === answer) cached = undefined;
-        });
-      }
-      return cached.answer;
+      return lifetime();
     },
   };
 }

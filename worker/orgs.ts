@@ -90,7 +90,14 @@ export async function createLinkedOrgWorkers(
   common: Pick<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'> & Partial<WorkerOptions>,
 ): Promise<Worker[]> {
   const workers = (setup.linkedOrgs ?? []).map((org) => {
-    const activities = createActivities(org.okta, setup.policy, setup.temporal);
+    const activities = createActivities(
+      org.okta,
+      setup.policy,
+      setup.temporal,
+      undefined,
+      undefined,
+      setup.activityOptions,
+    );
     return OKTA_BUCKETS.map((bucket) =>
       Worker.create({
         ...common,

@@ -5,7 +5,7 @@ import type { Client as OktaClient } from '@okta/okta-sdk-nodejs';
 import type { Client as TemporalClient } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type ActivityOptions } from '../activities';
 import type { NotifySettings } from '../activities/notify-settings';
 import type { OffboardingPolicy } from '../activities/policy';
 import type { AuditTrail } from '../archive/trail';
@@ -51,12 +51,21 @@ export interface WorkerSetup {
   workflowCode?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
   /** The workflow worker's cache and slots; `DEFAULT_FOOTPRINT` when absent. */
   footprint?: WorkflowFootprint;
+  /** How the activities share org-wide reads between runs (tests that reseed Okta turn the sharing off). */
+  activityOptions?: ActivityOptions;
   /** Extra options for every Worker (tests set a short shutdown grace time). */
   overrides?: Partial<WorkerOptions>;
 }
 
 export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
-  const activities = createActivities(setup.okta, setup.policy, setup.temporal, setup.archive, setup.notifications);
+  const activities = createActivities(
+    setup.okta,
+    setup.policy,
+    setup.temporal,
+    setup.archive,
+    setup.notifications,
+    setup.activityOptions,
+  );
   const common = {
     connection: setup.connection,
     namespace: setup.namespace,

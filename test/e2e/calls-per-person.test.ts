@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { workforceTable } from '@okta-offboarding/okta-emulator';
 import type { RequestEntry } from '@okta-offboarding/okta-emulator';
+import { GROUP_RULES_SHARED_MS } from '../../activities/groups';
 import { startOrReschedule } from '../../runs/offboardings';
 import { runbookFloor } from '../../tools/bench/floor';
 import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from '../support/offboarding';
@@ -13,7 +14,8 @@ import { recordHistory } from '../support/temporal';
 
 let harness: OffboardingHarness;
 
-useHarness({ policy: TEST_POLICY }, (started) => (harness = started));
+// The production sharing of the group-rules listing: both people's snapshots are answered by one listing.
+useHarness({ policy: TEST_POLICY, groupRulesSharedMs: GROUP_RULES_SHARED_MS }, (started) => (harness = started));
 beforeEach(async () => {
   const org = standardOrg();
   // A direct app that Everyone also grants: Okta refuses to unassign it (403 E0000046) until deactivation.
@@ -47,7 +49,9 @@ describe('the Okta calls of one offboarding', () => {
     // The access-token lifetime is read once per worker and cached (activities/tokens.ts): not a per-person call.
     const { default: tokenLifetimeReads, ...measured } = byBucket(log);
     expect(tokenLifetimeReads).toBe(1);
-    expect(measured).toEqual(expected);
+    // So are the org's group rules (activities/groups.ts): one listing for both people, in the groups bucket.
+    expect(calls(log, 'GET', /^\/api\/v1\/groups\/rules$/), 'group rules: one listing shared by both runs').toBe(1);
+    expect(measured).toEqual({ ...expected, groups: (expected.groups ?? 0) + 1 });
 
     // The cuts, each visible in the log.
     const alice = people[0] as string;

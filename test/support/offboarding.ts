@@ -77,6 +77,8 @@ export interface HarnessOptions {
   wrapArchive?: (trail: AuditTrail) => AuditTrail;
   /** Notification settings (worker/notify-config.ts); the policy's `notify` follows from them. None by default. */
   notifications?: NotifySettings;
+  /** How long one group-rules listing serves every run (production: GROUP_RULES_SHARED_MS); 0 by default here. */
+  groupRulesSharedMs?: number;
 }
 
 export class OffboardingHarness {
@@ -177,6 +179,8 @@ export class OffboardingHarness {
       notifications: this.options.notifications,
       dataConverter: this.client.options.dataConverter,
       workflowCode: { workflowBundle: await workflowBundle() },
+      // Each test reseeds Okta with fresh ids: a rules listing shared across tests would answer for the last org.
+      activityOptions: { groupRulesSharedMs: this.options.groupRulesSharedMs ?? 0 },
       overrides: { shutdownGraceTime: '1s' },
     });
     this.running = runWorkers(this.workers);

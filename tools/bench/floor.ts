@@ -10,9 +10,10 @@
 //   locking     suspend (only from ACTIVE), revoke sessions (oauthTokens=true), revoke grants; a user Okta cannot
 //               suspend (LOCKED_OUT, PASSWORD_EXPIRED, RECOVERY, PROVISIONED, STAGED) is deactivated here: the
 //               apps listing, factors, devices, reset factors, deactivate
-//   snapshot    the filtered apps listing (`filter=user.id eq`), devices, group rules (when the person is in any
-//               OKTA_GROUP); no factor list (every factor is reset, then the list after the reset is checked); the
-//               access-token lifetime is read once per worker per 10 minutes (not counted)
+//   snapshot    the filtered apps listing (`filter=user.id eq`), devices; no factor list (every factor is reset,
+//               then the list after the reset is checked); the org-wide reads every run shares (activities/
+//               shared-read.ts) are not per-person calls and are not counted: the group rules (one listing per
+//               worker per minute) and the access-token lifetime (per 10 minutes)
 //   revoking    reset factors, remove each OKTA_GROUP membership; direct apps are left to the deactivation, which
 //               deprovisions the user from every assigned app (Okta's deactivateUser), and checked after it
 //   verify      before deactivation: factors, OAuth clients (their list covers grants and tokens)
@@ -237,7 +238,6 @@ function personCalls(
     destroyed('snapshot');
   }
   const oktaGroups = groups.filter((group) => group.type === 'OKTA_GROUP');
-  if (oktaGroups.length > 0) add('snapshot', 'GET', '/api/v1/groups/rules');
 
   // revoking (direct apps go with the deactivation)
   if (!earlyDeactivation && !deactivated) add('revoking', 'POST', `${u}/lifecycle/reset_factors`);
