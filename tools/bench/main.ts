@@ -32,6 +32,7 @@ import type { RunCounts } from '../results';
 import type { BaselineResult } from './baseline';
 import { runbookFloor, type RunbookFloor } from './floor';
 import { FootprintSampler, loadAverage, treeStats } from './footprint';
+import { lockPathWaits } from './waits';
 import { callFigures, lockoutFigures, lockoutTimes, lockResidualOf, residualOf, statusesOf } from './measure';
 import { parseOptions, type Options } from './options';
 import type { PhaseResult, Resources } from './phase';
@@ -341,6 +342,13 @@ async function runOurs(
     const { counts, lastCloseMs } = await runCounts(client, userIds.length, (execution) =>
       untilLockout ? !lockedAt.has(userOfRun(execution)) : stuck,
     );
+    const waits = await lockPathWaits(
+      client,
+      lockedAt,
+      (userId) => `offboard-${userId}`,
+      (done, total) => progress(`[${name}] reading the runs' histories for their lock paths: ${done}/${total}`),
+    );
+    endProgress();
     let terminated: Termination | undefined;
     if (untilLockout) {
       terminated = await terminateOpenRuns(client, TASK_QUEUE, 'benchmark stopped at the last lockout', (done, total) =>
@@ -378,6 +386,7 @@ async function runOurs(
       ),
       starts: { accepted: startResult.accepted, retries: startResult.retries, durationMs: await startsDurationMs },
       footprint: sampler.result(),
+      waits,
       terminated,
       loadAverage: { before: loadBefore, after: loadAverage() },
     };

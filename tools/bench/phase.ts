@@ -3,6 +3,7 @@ import type { Residual, RunCounts } from '../results';
 import type { RssPeak, WorkerFootprint } from './footprint';
 import type { CallFigures, LockoutFigures } from './measure';
 import type { Termination } from './terminate';
+import type { LockPathWaits } from './waits';
 
 export type PhaseName = 'ours' | 'ceiling' | 'baseline';
 
@@ -36,6 +37,8 @@ export interface PhaseResult {
   starts: { accepted: number; retries: number; durationMs: number };
   /** The workers' sampled memory with the runs open at its peak (Temporal phases). */
   footprint?: { workers: WorkerFootprint[]; total: RssPeak };
+  /** Where each run's time went from its start to its person's lockout (Temporal phases; tools/bench/waits.ts). */
+  waits?: LockPathWaits;
   /** With `--until lockout`: the open runs the benchmark terminated at the stop. */
   terminated?: Termination;
   loadAverage: { before: number[]; after: number[] };

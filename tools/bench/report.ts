@@ -8,6 +8,7 @@ import type { RunbookFloor } from './floor';
 import { loadAverage } from './footprint';
 import { STICKY_CACHE_ENV, type Options } from './options';
 import type { PhaseResult } from './phase';
+import { WAIT_KINDS, type LockPathWaits, type WaitKind } from './waits';
 
 export interface Report {
   options: Options;
@@ -235,6 +236,40 @@ function footprintTable(report: Report): string {
   return `Footprint (CPU from the first start to the stop)\n${out.toString()}\n`;
 }
 
+function waitsTable(report: Report): string {
+  const phases = [report.main, report.ceiling].filter((phase) => phase?.waits !== undefined) as PhaseResult[];
+  if (!phases.length) return '';
+  const head = [''];
+  for (const phase of phases)
+    head.push(`${phase.name === 'ceiling' ? 'Temporal ceiling' : phase.name}: mean`, 'last tenth');
+  const out = new Table({ head, style: { head: [], border: [] } });
+  const cell = (value: number, total: number) => `${ms(value)} (${total ? ((value / total) * 100).toFixed(0) : 0}%)`;
+  const sum = (row: Record<WaitKind, number>) => WAIT_KINDS.reduce((total, kind) => total + row[kind], 0);
+  for (const kind of WAIT_KINDS)
+    out.push([
+      kind,
+      ...phases.flatMap((phase) => {
+        const waits = phase.waits as LockPathWaits;
+        return [
+          cell(waits.meanMs[kind], sum(waits.meanMs)),
+          cell(waits.lastTenthMeanMs[kind], sum(waits.lastTenthMeanMs)),
+        ];
+      }),
+    ]);
+  out.push([
+    'start to lockout',
+    ...phases.flatMap((phase) => {
+      const waits = phase.waits as LockPathWaits;
+      return [ms(sum(waits.meanMs)), ms(sum(waits.lastTenthMeanMs))];
+    }),
+  ]);
+  const unread = phases.map((phase) => phase.waits?.unread ?? 0).reduce((a, b) => a + b, 0);
+  return (
+    `Where a run's time went from its start to its person's lockout (from ${phases.map((p) => p.waits?.runs).join(' and ')} histories${unread ? `; ${unread} unread` : ''})\n` +
+    `${out.toString()}\n`
+  );
+}
+
 export function printReport(report: Report, write: (text: string) => void): void {
   const { options, main, ceiling, lockFloor, doneFloor } = report;
   const env = Object.entries(options.workerEnv).map(([key, value]) => `${key}=${value}`);
@@ -250,6 +285,7 @@ export function printReport(report: Report, write: (text: string) => void): void
   write(`${figuresTable(report)}\n`);
   write(bucketsTable(report));
   write(footprintTable(report));
+  write(waitsTable(report));
   // The lock-out against its rate-limit floor is the figure a layoff is judged by: printed, never a
   // pass or fail, since it follows the machine's load.
   write(
@@ -301,6 +337,7 @@ export function resultJson(report: Report) {
     residual: phase.residual,
     resources: phase.resources,
     footprint: phase.footprint,
+    waits: phase.waits,
     terminated: phase.terminated,
     starts: phase.starts,
     loadAverage: phase.loadAverage,
