@@ -81,9 +81,11 @@ async function startThroughIntake(
   intakeUrl: string,
   userIds: string[],
   startedAt: Map<string, number>,
-): Promise<{ accepted: number; retries: number }> {
+): Promise<{ accepted: number; retries: number; refusals: Record<string, number> }> {
   let retries = 0;
   let accepted = 0;
+  // Why starts were refused and retried: the intake's status and error code (`0` when the connection failed).
+  const refusals: Record<string, number> = {};
   await Promise.all(
     userIds.map(async (userId, index) => {
       const body = JSON.stringify({ user: userId, eventId: `bench-${index}-${userId}`, reason: 'Benchmark layoff' });
@@ -110,11 +112,17 @@ async function startThroughIntake(
             `start of ${userId} refused ${attempt + 1} times: ${response.status} ${await response.text()}`,
           );
         retries++;
+        const code = await response
+          .text()
+          .then((text) => (JSON.parse(text) as { error?: string }).error ?? '')
+          .catch(() => '');
+        const why = `${response.status}${code ? ` ${code}` : ''}`;
+        refusals[why] = (refusals[why] ?? 0) + 1;
         await sleep(500 + Math.random() * 1000);
       }
     }),
   );
-  return { accepted, retries };
+  return { accepted, retries, refusals };
 }
 
 async function countRuns(client: Client, query: string): Promise<number> {
@@ -384,7 +392,12 @@ async function runOurs(
         per1000,
         database,
       ),
-      starts: { accepted: startResult.accepted, retries: startResult.retries, durationMs: await startsDurationMs },
+      starts: {
+        accepted: startResult.accepted,
+        retries: startResult.retries,
+        refusals: startResult.refusals,
+        durationMs: await startsDurationMs,
+      },
       footprint: sampler.result(),
       waits,
       terminated,

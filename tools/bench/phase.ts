@@ -34,7 +34,7 @@ export interface PhaseResult {
   residual: Residual;
   resources: Resources;
   /** Start requests answered 202, how long all starts took, retries of refused starts. */
-  starts: { accepted: number; retries: number; durationMs: number };
+  starts: { accepted: number; retries: number; durationMs: number; refusals?: Record<string, number> };
   /** The workers' sampled memory with the runs open at its peak (Temporal phases). */
   footprint?: { workers: WorkerFootprint[]; total: RssPeak };
   /** Where each run's time went from its start to its person's lockout (Temporal phases; tools/bench/waits.ts). */

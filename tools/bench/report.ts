@@ -123,9 +123,11 @@ function figuresTable(report: Report): string {
   row(lockout ? 'people able to sign in or holding a session, grant or token' : 'people keeping access', (p) =>
     String(p.residual.count),
   );
-  row('start requests: retries, time to start all', (p) =>
-    p.name === 'baseline' ? '-' : `${p.starts.retries}, ${ms(p.starts.durationMs)}`,
-  );
+  row('start requests: retries (why), time to start all', (p) => {
+    if (p.name === 'baseline') return '-';
+    const why = Object.entries(p.starts.refusals ?? {}).map(([reason, n]) => `${n} ${reason}`);
+    return `${p.starts.retries}${why.length ? ` (${why.join(', ')})` : ''}, ${ms(p.starts.durationMs)}`;
+  });
   return out.toString();
 }
 
