@@ -1,7 +1,7 @@
 // The benchmark's own measures (tools/bench/): when a person counts as locked out, read from the Okta
 // emulator's request log after real calls to it; which calls count as later steps before the last lockout;
-// who a stop at the lockout leaves able to sign in; the termination of the runs such a stop leaves open; and
-// the command line of its modes.
+// who a stop at the lockout leaves able to sign in; the termination of the runs such a stop leaves open; where a
+// run's time went before its lockout, read from its history; and the command line of its modes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorAdmin, startOktaEmulator, type OktaEmulator, type Org } from '@okta-offboarding/okta-emulator';
 import type { Client } from '@temporalio/client';
@@ -9,6 +9,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { lockoutFigures, lockoutTimes, lockResidualOf, statusesOf } from '../../tools/bench/measure';
 import { parseOptions } from '../../tools/bench/options';
 import { openRunsQuery, terminateOpenRuns } from '../../tools/bench/terminate';
+import { splitLockPath } from '../../tools/bench/waits';
+import { temporal } from '@temporalio/proto';
 import { connectToSuiteServer, uniqueTaskQueue } from '../support/temporal';
 
 const TOKEN = 'bench-measures-token';
@@ -237,5 +239,65 @@ describe('the command line of the modes', () => {
     expect(() => parseOptions(['--worker-env', 'NOVALUE'])).toThrow(/KEY=VALUE/);
     expect(() => parseOptions(['--worker-env', '=x'])).toThrow(/KEY=VALUE/);
     expect(() => parseOptions(['--time-scale', '7'])).toThrow(/time-scale/);
+  });
+});
+
+describe("where a run's time went before its lockout", () => {
+  const E = temporal.api.enums.v1.EventType;
+  const at = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
+  const event = (eventId: number, eventType: temporal.api.enums.v1.EventType, ms: number, attributes = {}) => ({
+    eventId,
+    eventType,
+    eventTime: at(ms),
+    ...attributes,
+  });
+  // Start at 0; a workflow task waits 0-300 and runs 300-400; two activities: A waits 400-500 and runs 500-900,
+  // B waits 400-800 and runs 800-1,000; the next workflow task waits 1,000-1,100 and runs 1,100-1,150.
+  const history = [
+    event(1, E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, 0),
+    event(2, E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 0),
+    event(3, E.EVENT_TYPE_WORKFLOW_TASK_STARTED, 300, { workflowTaskStartedEventAttributes: { scheduledEventId: 2 } }),
+    event(4, E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 400, {
+      workflowTaskCompletedEventAttributes: { startedEventId: 3 },
+    }),
+    event(5, E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 400),
+    event(6, E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 400),
+    event(7, E.EVENT_TYPE_ACTIVITY_TASK_STARTED, 500, { activityTaskStartedEventAttributes: { scheduledEventId: 5 } }),
+    event(8, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 900, {
+      activityTaskCompletedEventAttributes: { startedEventId: 7 },
+    }),
+    event(9, E.EVENT_TYPE_ACTIVITY_TASK_STARTED, 800, { activityTaskStartedEventAttributes: { scheduledEventId: 6 } }),
+    event(10, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 1000, {
+      activityTaskCompletedEventAttributes: { startedEventId: 9 },
+    }),
+    event(11, E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 1000),
+    event(12, E.EVENT_TYPE_WORKFLOW_TASK_STARTED, 1100, {
+      workflowTaskStartedEventAttributes: { scheduledEventId: 11 },
+    }),
+    event(13, E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 1150, {
+      workflowTaskCompletedEventAttributes: { startedEventId: 12 },
+    }),
+  ] as unknown as temporal.api.history.v1.IHistoryEvent[]; // ids as numbers where the SDK has Longs
+
+  it('puts every instant from the start to the lockout in one state, an activity waiting before one running', () => {
+    expect(splitLockPath(history, 1200)).toEqual({
+      'workflow task waiting': 400,
+      'workflow task running': 150,
+      // 400-800: B waits (A runs from 500, but a waiting activity holds the lock back more than a running one)
+      'activity waiting': 400,
+      'activity running': 200,
+      other: 50,
+    });
+  });
+
+  it('stops at the lockout, and counts nothing for a run its person was locked out of before it started', () => {
+    expect(splitLockPath(history, 600)).toEqual({
+      'workflow task waiting': 300,
+      'workflow task running': 100,
+      'activity waiting': 200,
+      'activity running': 0,
+      other: 0,
+    });
+    expect(Object.values(splitLockPath(history, 0)).every((ms) => ms === 0)).toBe(true);
   });
 });

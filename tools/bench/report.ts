@@ -242,8 +242,13 @@ function waitsTable(report: Report): string {
   const phases = [report.main, report.ceiling].filter((phase) => phase?.waits !== undefined) as PhaseResult[];
   if (!phases.length) return '';
   const head = [''];
+  const whole = (phase: PhaseResult) => phase.waits?.wholeRunMeanMs;
   for (const phase of phases)
-    head.push(`${phase.name === 'ceiling' ? 'Temporal ceiling' : phase.name}: mean`, 'last tenth');
+    head.push(
+      `${phase.name === 'ceiling' ? 'Temporal ceiling' : phase.name}: mean`,
+      'last tenth',
+      ...(whole(phase) ? ['whole run (start to close)'] : []),
+    );
   const out = new Table({ head, style: { head: [], border: [] } });
   const cell = (value: number, total: number) => `${ms(value)} (${total ? ((value / total) * 100).toFixed(0) : 0}%)`;
   const sum = (row: Record<WaitKind, number>) => WAIT_KINDS.reduce((total, kind) => total + row[kind], 0);
@@ -252,17 +257,20 @@ function waitsTable(report: Report): string {
       kind,
       ...phases.flatMap((phase) => {
         const waits = phase.waits as LockPathWaits;
+        const wholeRun = whole(phase);
         return [
           cell(waits.meanMs[kind], sum(waits.meanMs)),
           cell(waits.lastTenthMeanMs[kind], sum(waits.lastTenthMeanMs)),
+          ...(wholeRun ? [cell(wholeRun[kind], sum(wholeRun))] : []),
         ];
       }),
     ]);
   out.push([
-    'start to lockout',
+    'start to lockout (whole run: to close)',
     ...phases.flatMap((phase) => {
       const waits = phase.waits as LockPathWaits;
-      return [ms(sum(waits.meanMs)), ms(sum(waits.lastTenthMeanMs))];
+      const wholeRun = whole(phase);
+      return [ms(sum(waits.meanMs)), ms(sum(waits.lastTenthMeanMs)), ...(wholeRun ? [ms(sum(wholeRun))] : [])];
     }),
   ]);
   const unread = phases.map((phase) => phase.waits?.unread ?? 0).reduce((a, b) => a + b, 0);

@@ -13,6 +13,13 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
 const T = temporal.api.enums.v1.EventType;
+const CLOSED = new Set<number>([
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+]);
 
 export const WAIT_KINDS = [
   'workflow task waiting',
@@ -30,6 +37,8 @@ export interface LockPathWaits {
   meanMs: Record<WaitKind, number>;
   /** The same for the tenth of the people locked out last: they make the makespan. */
   lastTenthMeanMs: Record<WaitKind, number>;
+  /** The same from the start to the run's close, for the runs that closed (none when stopped at the lockout). */
+  wholeRunMeanMs?: Record<WaitKind, number>;
   /** Histories that could not be read. */
   unread: number;
 }
@@ -131,6 +140,7 @@ export async function lockPathWaits(
 ): Promise<LockPathWaits> {
   const people = [...lockedAt.entries()].sort(([, a], [, b]) => a - b);
   const split = new Array<Record<WaitKind, number> | undefined>(people.length);
+  const whole: Array<Record<WaitKind, number>> = [];
   let next = 0;
   let done = 0;
   let unread = 0;
@@ -140,7 +150,11 @@ export async function lockPathWaits(
       const [userId, at] = people[index] as [string, number];
       try {
         const history = await client.workflow.getHandle(workflowIdOf(userId)).fetchHistory();
-        split[index] = splitLockPath(history.events ?? [], at);
+        const events = history.events ?? [];
+        split[index] = splitLockPath(events, at);
+        const last = events[events.length - 1];
+        if (typeof last?.eventType === 'number' && CLOSED.has(last.eventType))
+          whole.push(splitLockPath(events, millis(last.eventTime)));
       } catch {
         unread++;
       }
@@ -158,6 +172,7 @@ export async function lockPathWaits(
     runs: split.filter((row) => row !== undefined).length,
     meanMs: mean(split),
     lastTenthMeanMs: mean(split.slice(Math.floor(split.length * 0.9))),
+    ...(whole.length ? { wholeRunMeanMs: mean(whole) } : {}),
     unread,
   };
 }
