@@ -36,17 +36,20 @@ export const WORKFORCE_LIMITS: Record<OktaLimit, number> = {
 };
 
 /**
- * 32 slots per worker: two workers stay below Okta's default concurrency limit of 75. `users` carries the lock-out
- * and most reads of every later step, so it has the most.
+ * 36 slots per worker: two workers stay below Okta's default concurrency limit of 75. `users` carries the lock-out
+ * and most reads of every later step, so it has the most. A queue's slots cap its rate at slots / call latency: the
+ * 100/min buckets (apps, devices, device-users) have enough to reach their rate even when a call takes 300 ms of
+ * wall time on a busy worker at six times Okta's pace (devices with 2 slots carried 150 of its 180 calls per 20 s
+ * window there: docs/performance.md); at Okta's pace one slot would do.
  */
 export const DEFAULT_CONCURRENCY: Record<OktaBucket, number> = {
   'users-get': 4,
   users: 12,
   'users-id': 2,
   groups: 4,
-  apps: 4,
-  devices: 2,
-  'device-users': 2,
+  apps: 5,
+  devices: 4,
+  'device-users': 3,
   logs: 1,
   default: 1,
 };
