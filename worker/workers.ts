@@ -25,7 +25,7 @@ export interface WorkflowFootprint {
   workflowTaskSlots: number;
 }
 
-export const DEFAULT_FOOTPRINT: WorkflowFootprint = { maxCachedWorkflows: 1000, workflowTaskSlots: 40 };
+export const DEFAULT_FOOTPRINT: WorkflowFootprint = { maxCachedWorkflows: 1000, workflowTaskSlots: 10 };
 
 /** The workflows entry, `.ts` under tsx and vitest, `.js` once compiled. */
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', `index${extname(__filename)}`);
