@@ -101,6 +101,9 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
       .int()
       .min(2)
       .default(DEFAULT_FOOTPRINT.workflowTaskSlots),
+    OFFBOARD_STICKY_QUEUE_TIMEOUT: duration('OFFBOARD_STICKY_QUEUE_TIMEOUT').default(
+      DEFAULT_FOOTPRINT.stickyQueueTimeout,
+    ),
   });
   const parsed = schema.safeParse(env);
   if (!parsed.success)
@@ -150,6 +153,7 @@ export function workerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Worke
     footprint: {
       maxCachedWorkflows: values.OFFBOARD_MAX_CACHED_WORKFLOWS,
       workflowTaskSlots: values.OFFBOARD_WORKFLOW_TASK_SLOTS,
+      stickyQueueTimeout: values.OFFBOARD_STICKY_QUEUE_TIMEOUT,
     },
   };
 }

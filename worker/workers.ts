@@ -9,7 +9,7 @@ import { createActivities, type ActivityOptions } from '../activities';
 import type { NotifySettings } from '../activities/notify-settings';
 import type { OffboardingPolicy } from '../activities/policy';
 import type { AuditTrail } from '../archive/trail';
-import { activityTaskQueue, OKTA_BUCKETS } from '../workflows/definitions';
+import { activityTaskQueue, OKTA_BUCKETS, parseDuration } from '../workflows/definitions';
 import { queueRate, type OktaBudget } from './budget';
 import { createLinkedOrgWorkers, type LinkedOrgSetup } from './orgs';
 
@@ -23,9 +23,18 @@ export interface WorkflowFootprint {
   maxCachedWorkflows: number;
   /** Workflow tasks processed at once (`maxConcurrentWorkflowTaskExecutions`). */
   workflowTaskSlots: number;
+  /**
+   * How long a run's next workflow task waits for this worker, which holds the run in its cache, before Temporal
+   * hands it to any worker, which must replay the run's history first (`stickyQueueScheduleToStartTimeout`).
+   */
+  stickyQueueTimeout: string;
 }
 
-export const DEFAULT_FOOTPRINT: WorkflowFootprint = { maxCachedWorkflows: 1000, workflowTaskSlots: 10 };
+export const DEFAULT_FOOTPRINT: WorkflowFootprint = {
+  maxCachedWorkflows: 1000,
+  workflowTaskSlots: 10,
+  stickyQueueTimeout: '10s',
+};
 
 /** The workflows entry, `.ts` under tsx and vitest, `.js` once compiled. */
 export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', `index${extname(__filename)}`);
@@ -78,6 +87,8 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
     ...(setup.workflowCode ?? { workflowsPath: WORKFLOWS_PATH }),
     maxCachedWorkflows: (setup.footprint ?? DEFAULT_FOOTPRINT).maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: (setup.footprint ?? DEFAULT_FOOTPRINT).workflowTaskSlots,
+    stickyQueueScheduleToStartTimeout:
+      parseDuration((setup.footprint ?? DEFAULT_FOOTPRINT).stickyQueueTimeout) ?? DEFAULT_FOOTPRINT.stickyQueueTimeout,
     activities,
   });
   const bucketWorkers = await Promise.all(

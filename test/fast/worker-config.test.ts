@@ -1,4 +1,4 @@
-// The worker's environment: the retry knob an operator sets, validated before anything starts.
+// The worker's environment: the retry and footprint knobs an operator sets, validated before anything starts.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,25 @@ describe('worker configuration', () => {
     );
     expect(() => workerConfigFromEnv({ ...base, OFFBOARD_RETRY_MAX_INTERVAL: 'soon' })).toThrow(
       /OFFBOARD_RETRY_MAX_INTERVAL must be a duration/,
+    );
+  });
+
+  it('sizes the workflow worker from its footprint settings, with the defaults measured in docs/performance.md', () => {
+    expect(workerConfigFromEnv(base).footprint).toEqual({
+      maxCachedWorkflows: 1000,
+      workflowTaskSlots: 10,
+      stickyQueueTimeout: '10s',
+    });
+    expect(
+      workerConfigFromEnv({
+        ...base,
+        OFFBOARD_MAX_CACHED_WORKFLOWS: '200',
+        OFFBOARD_WORKFLOW_TASK_SLOTS: '20',
+        OFFBOARD_STICKY_QUEUE_TIMEOUT: '2m',
+      }).footprint,
+    ).toEqual({ maxCachedWorkflows: 200, workflowTaskSlots: 20, stickyQueueTimeout: '2m' });
+    expect(() => workerConfigFromEnv({ ...base, OFFBOARD_STICKY_QUEUE_TIMEOUT: 'later' })).toThrow(
+      /OFFBOARD_STICKY_QUEUE_TIMEOUT must be a duration/,
     );
   });
 });
