@@ -25,7 +25,7 @@ import { dataConverterFor, generateKeyLine, loadCodecKeys } from '../../codec';
 import { connectClient } from '../../runs/temporal';
 import { EmulatorAdmin, generateSampleOrg, unlimitedTable, workforceTable } from '@okta-offboarding/okta-emulator';
 import type { Org, RateLimitTable, RequestEntry } from '@okta-offboarding/okta-emulator';
-import { OKTA_BUCKETS, OffboardingPhase } from '../../workflows/definitions';
+import { OKTA_BUCKETS, OffboardingPhase, offboardWorkflowId } from '../../workflows/definitions';
 import { Supervisor } from '../supervisor/processes';
 import { groupStats, sumStats, type ProcStats } from '../supervisor/procstat';
 import type { RunCounts } from '../results';
@@ -350,11 +350,8 @@ async function runOurs(
     const { counts, lastCloseMs } = await runCounts(client, userIds.length, (execution) =>
       untilLockout ? !lockedAt.has(userOfRun(execution)) : stuck,
     );
-    const waits = await lockPathWaits(
-      client,
-      lockedAt,
-      (userId) => `offboard-${userId}`,
-      (done, total) => progress(`[${name}] reading the runs' histories for their lock paths: ${done}/${total}`),
+    const waits = await lockPathWaits(client, lockedAt, offboardWorkflowId, (done, total) =>
+      progress(`[${name}] reading the runs' histories for their lock paths: ${done}/${total}`),
     );
     endProgress();
     let terminated: Termination | undefined;

@@ -60,6 +60,11 @@ export function splitLockPath(
   const scheduledAt = new Map<string, number>();
   const startedAt = new Map<string, number>();
   let startMs: number | undefined;
+  // A task's wait ends at its start event, its run at its close event: each names the event it follows.
+  const from = (kind: WaitKind, since: Map<string, number>, eventId: unknown, to: number) => {
+    const at = since.get(String(eventId));
+    if (at !== undefined) intervals.push({ kind, from: at, to });
+  };
   for (const event of events) {
     const at = millis(event.eventTime);
     const id = String(event.eventId);
@@ -71,40 +76,34 @@ export function splitLockPath(
       case T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
         scheduledAt.set(id, at);
         break;
-      case T.EVENT_TYPE_WORKFLOW_TASK_STARTED: {
-        const scheduled = scheduledAt.get(String(event.workflowTaskStartedEventAttributes?.scheduledEventId));
-        if (scheduled !== undefined) intervals.push({ kind: 'workflow task waiting', from: scheduled, to: at });
+      case T.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+        from('workflow task waiting', scheduledAt, event.workflowTaskStartedEventAttributes?.scheduledEventId, at);
         startedAt.set(id, at);
         break;
-      }
+      case T.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+        from('activity waiting', scheduledAt, event.activityTaskStartedEventAttributes?.scheduledEventId, at);
+        startedAt.set(id, at);
+        break;
       case T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
       case T.EVENT_TYPE_WORKFLOW_TASK_FAILED:
       case T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT: {
-        const attributes =
+        const closed =
           event.workflowTaskCompletedEventAttributes ??
           event.workflowTaskFailedEventAttributes ??
           event.workflowTaskTimedOutEventAttributes;
-        const started = startedAt.get(String(attributes?.startedEventId));
-        if (started !== undefined) intervals.push({ kind: 'workflow task running', from: started, to: at });
-        break;
-      }
-      case T.EVENT_TYPE_ACTIVITY_TASK_STARTED: {
-        const scheduled = scheduledAt.get(String(event.activityTaskStartedEventAttributes?.scheduledEventId));
-        if (scheduled !== undefined) intervals.push({ kind: 'activity waiting', from: scheduled, to: at });
-        startedAt.set(id, at);
+        from('workflow task running', startedAt, closed?.startedEventId, at);
         break;
       }
       case T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
       case T.EVENT_TYPE_ACTIVITY_TASK_FAILED:
       case T.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
       case T.EVENT_TYPE_ACTIVITY_TASK_CANCELED: {
-        const attributes =
+        const closed =
           event.activityTaskCompletedEventAttributes ??
           event.activityTaskFailedEventAttributes ??
           event.activityTaskTimedOutEventAttributes ??
           event.activityTaskCanceledEventAttributes;
-        const started = startedAt.get(String(attributes?.startedEventId));
-        if (started !== undefined) intervals.push({ kind: 'activity running', from: started, to: at });
+        from('activity running', startedAt, closed?.startedEventId, at);
         break;
       }
     }
