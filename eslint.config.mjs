@@ -154,6 +154,22 @@ export default tseslint.config(
   },
   ...layerRules,
   {
+    // worker/bundle.ts loads every workflow module once and shares it between all the runs of a worker thread:
+    // state at module scope would leak from one run into the next.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'Program > VariableDeclaration[kind!="const"], ExportNamedDeclaration > VariableDeclaration[kind!="const"]',
+          message:
+            'No `let` or `var` at module scope in workflows/: its modules are shared by every run of a worker thread (worker/bundle.ts); keep state inside the workflow function.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs'],
     languageOptions: {
       globals: {

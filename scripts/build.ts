@@ -6,8 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { FAILURE_CONVERTER_PATH } from '../codec';
+import { bundleWorkflows } from '../worker/bundle';
 
 const root = join(__dirname, '..');
 const dist = process.argv[2] ? resolve(process.argv[2]) : join(root, 'dist');
@@ -45,12 +44,8 @@ async function run(): Promise<void> {
   if (missing.length > 0) throw new Error(`the build has no ${missing.join(', ')}`);
   const compiled = Date.now();
   // From the sources, as the tests bundle them, so the bundle never depends on where dist/ is.
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: join(root, 'workflows', 'index.ts'),
-    // Failure messages and stack traces thrown by workflow code are encrypted too (codec/failure-converter.ts).
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: quietLogger,
-  });
+  // Failure messages and stack traces thrown by workflow code are encrypted too (codec/failure-converter.ts).
+  const { code } = await bundleWorkflows({ logger: quietLogger });
   writeFileSync(join(dist, 'workflow-bundle.js'), code);
   // The shipped notification templates, read from beside the compiled activities (activities/notify-templates.ts).
   cpSync(join(root, 'notifications'), join(dist, 'notifications'), { recursive: true });

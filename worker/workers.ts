@@ -1,6 +1,5 @@
 // The worker layout: one Worker for workflows on OFFBOARD_TASK_QUEUE, and one per Okta bucket on
 // `<queue>-okta-<bucket>`, each with the server-enforced rate of its bucket (see budget.ts).
-import { extname, join } from 'node:path';
 import type { Client as OktaClient } from '@okta/okta-sdk-nodejs';
 import type { Client as TemporalClient } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -11,6 +10,7 @@ import type { OffboardingPolicy } from '../activities/policy';
 import type { AuditTrail } from '../archive/trail';
 import { activityTaskQueue, OKTA_BUCKETS, parseDuration } from '../workflows/definitions';
 import { queueRate, type OktaBudget } from './budget';
+import { WORKFLOW_BUNDLER_OPTIONS, WORKFLOWS_PATH } from './bundle';
 import { createLinkedOrgWorkers, type LinkedOrgSetup } from './orgs';
 
 /**
@@ -35,9 +35,6 @@ export const DEFAULT_FOOTPRINT: WorkflowFootprint = {
   workflowTaskSlots: 10,
   stickyQueueTimeout: '10s',
 };
-
-/** The workflows entry, `.ts` under tsx and vitest, `.js` once compiled. */
-export const WORKFLOWS_PATH = join(__dirname, '..', 'workflows', `index${extname(__filename)}`);
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -84,7 +81,7 @@ export async function createWorkers(setup: WorkerSetup): Promise<Worker[]> {
   const workflowWorker = await Worker.create({
     ...common,
     taskQueue: setup.taskQueue,
-    ...(setup.workflowCode ?? { workflowsPath: WORKFLOWS_PATH }),
+    ...(setup.workflowCode ?? { workflowsPath: WORKFLOWS_PATH, bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     maxCachedWorkflows: (setup.footprint ?? DEFAULT_FOOTPRINT).maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: (setup.footprint ?? DEFAULT_FOOTPRINT).workflowTaskSlots,
     stickyQueueScheduleToStartTimeout:

@@ -4,20 +4,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../worker/workers';
+import { bundleWorkflows } from '../../worker/bundle';
 import { HISTORY_FIXTURES } from '../support/temporal';
 
 const fixtures = readdirSync(HISTORY_FIXTURES)
   .filter((name) => name.endsWith('.json'))
   .sort();
 const load = (name: string) => historyFromJSON(JSON.parse(readFileSync(join(HISTORY_FIXTURES, name), 'utf8')));
-const quiet = { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-let currentCode: ReturnType<typeof bundleWorkflowCode> | undefined;
-/** The current workflow code, bundled once for every fixture. */
-const currentBundle = () => (currentCode ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }));
+let currentCode: ReturnType<typeof bundleWorkflows> | undefined;
+/** The current workflow code, bundled once for every fixture, as production bundles it. */
+const currentBundle = () => (currentCode ??= bundleWorkflows());
 
 describe('stored histories', () => {
   it('exist for the scenarios the end-to-end tests record', () => {
@@ -57,10 +56,8 @@ describe('stored histories', () => {
   });
 
   it('fail to replay on a workflow whose commands changed', async () => {
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
+    const workflowBundle = await bundleWorkflows({
       workflowInterceptorModules: [require.resolve('../support/nondeterministic-interceptor.ts')],
-      logger: quiet,
     });
     await expect(Worker.runReplayHistory({ workflowBundle }, load('full-run.json'), 'full-run')).rejects.toBeInstanceOf(
       DeterminismViolationError,

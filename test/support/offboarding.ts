@@ -3,7 +3,6 @@
 // payloads encrypted as in production (a test key unless the test gives its own).
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import {
-  bundleWorkflowCode,
   DefaultLogger,
   Runtime,
   type LogLevel,
@@ -13,7 +12,7 @@ import {
 } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { dataConverterFor, FAILURE_CONVERTER_PATH, parseCodecKeys } from '../../codec';
+import { dataConverterFor, parseCodecKeys } from '../../codec';
 import { createOktaClient } from '../../okta/client';
 import { notifiedMilestones, type NotifySettings } from '../../activities/notify-settings';
 import { DEFAULT_POLICY, type OffboardingPolicy } from '../../activities/policy';
@@ -21,7 +20,8 @@ import { startOffboarding, type StartedRun } from '../../runs/offboardings';
 import type { Org, RequestEntry } from '@okta-offboarding/okta-emulator';
 import { BY_DESIGN } from '../../worker/logger';
 import { DEFAULT_BUDGET, type OktaBudget } from '../../worker/budget';
-import { createWorkers, runWorkers, WORKFLOWS_PATH } from '../../worker/workers';
+import { bundleWorkflows } from '../../worker/bundle';
+import { createWorkers, runWorkers } from '../../worker/workers';
 import { statusQuery, type OffboardingRequest, type OffboardingStatus } from '../../workflows/definitions';
 import type { offboardUser } from '../../workflows/offboard-user';
 import { startTestEmulator, TOKEN, type TestEmulator } from '@okta-offboarding/okta-emulator/testing';
@@ -56,12 +56,8 @@ export const GENEROUS_BUDGET: OktaBudget = {
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** One workflow bundle per test file (about a second to build). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    // As a worker with a codec bundles it: failure messages leave the sandbox as encoded attributes.
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-  });
+  // As a worker with a codec bundles it: failure messages leave the sandbox as encoded attributes.
+  bundle ??= bundleWorkflows();
   return bundle;
 }
 

@@ -1,12 +1,13 @@
 // What one benchmark phase runs against: Temporal (the dev server on SQLite, or the rehearsal's four services on
 // PostgreSQL through tools/chaos/cluster.ts), the Okta emulator at the phase's limits and time scale, and the
-// worker processes with the workflow code bundled once (OFFBOARD_WORKFLOW_BUNDLE, as production runs it).
+// worker processes as production runs them: the build of scripts/build.ts, `node dist/worker/main.js` with the
+// prebundled workflow code (OFFBOARD_WORKFLOW_BUNDLE), so their memory and CPU are the deployed worker's, not tsx's.
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { EMULATOR_CLI, EmulatorAdmin } from '@okta-offboarding/okta-emulator';
 import { startCluster } from '../chaos/cluster';
-import { prebundledWorkflows } from '../chaos/stack';
-import { TEMPORAL_SERVICES } from '../rehearsal';
+import { runToEnd, TEMPORAL_SERVICES } from '../rehearsal';
 import { startDevServer } from '../dev-server';
 import { freePort, Supervisor, type SupervisedChild } from '../supervisor/processes';
 import type { Topology } from './options';
@@ -113,8 +114,29 @@ export async function startStack(
   };
 }
 
+let built: Promise<string> | undefined;
 /**
- * `worker-1` … `worker-K`, `tsx worker/main.ts` with the workflow code bundled once (in `dir`); `env` after the
+ * The production build (scripts/build.ts, as `npm run build` and the image make it) in `dir`/app/dist, once per
+ * benchmark, with the project's node_modules linked beside it; the working tree's dist/ is left alone.
+ */
+export function productionBuild(dir: string): Promise<string> {
+  built ??= (async () => {
+    const app = join(dir, 'app');
+    mkdirSync(app, { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'), 'dir');
+    await runToEnd(
+      'build',
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'scripts', 'build.ts'), join(app, 'dist')],
+      { cwd: ROOT, logDir: dir },
+    );
+    return join(app, 'dist');
+  })();
+  return built;
+}
+
+/**
+ * `worker-1` … `worker-K`, `node dist/worker/main.js` from the production build (in `dir`); `env` after the
  * defaults. The embedded audit archive (PGlite) serves one process: each worker gets its own folder in `phaseDir`,
  * unless `env` points them at a PostgreSQL archive.
  */
@@ -124,14 +146,14 @@ export async function startWorkers(
   count: number,
   env: Record<string, string>,
 ): Promise<SupervisedChild[]> {
-  const bundle = await prebundledWorkflows(dirs.dir);
+  const dist = await productionBuild(dirs.dir);
   const sharedArchive = Boolean(env.OFFBOARD_ARCHIVE_DATABASE_URL || env.OFFBOARD_ARCHIVE_DATABASE_URL_FILE);
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
       stack.supervisor.start({
         name: `worker-${i + 1}`,
         command: process.execPath,
-        args: ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')],
+        args: [join(dist, 'worker', 'main.js')],
         cwd: ROOT,
         env: {
           ...process.env,
@@ -140,7 +162,7 @@ export async function startWorkers(
           OFFBOARD_TASK_QUEUE: TASK_QUEUE,
           OKTA_ORG_URL: stack.emulatorUrl,
           OKTA_API_TOKEN: TOKEN,
-          OFFBOARD_WORKFLOW_BUNDLE: bundle,
+          OFFBOARD_WORKFLOW_BUNDLE: join(dist, 'workflow-bundle.js'),
           OFFBOARD_PROTECTED_GROUPS: 'Super Admins',
           OFFBOARD_LOG_LEVEL: 'INFO',
           ...(sharedArchive ? {} : { OFFBOARD_ARCHIVE_DIR: join(dirs.phaseDir, `archive-worker-${i + 1}`) }),

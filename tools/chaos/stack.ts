@@ -5,12 +5,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { dataConverterFor, FAILURE_CONVERTER_PATH, generateKeyLine, loadCodecKeys } from '../../codec';
+import { dataConverterFor, generateKeyLine, loadCodecKeys } from '../../codec';
 import { EmulatorAdmin } from '@okta-offboarding/okta-emulator';
 import { startOktaEmulator, type OktaEmulator } from '@okta-offboarding/okta-emulator';
 import { WORKFORCE_LIMITS } from '../../worker/budget';
-import { WORKFLOWS_PATH } from '../../worker/workers';
+import { bundleWorkflows } from '../../worker/bundle';
 import { freePort, type Supervisor } from '../supervisor/processes';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -53,11 +52,7 @@ let bundlePath: Promise<string> | undefined;
 /** The workflow code bundled once, so a restarted worker is ready in seconds (OFFBOARD_WORKFLOW_BUNDLE). */
 export function prebundledWorkflows(dir: string): Promise<string> {
   bundlePath ??= (async () => {
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-      logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-    });
+    const { code } = await bundleWorkflows();
     const path = join(dir, 'workflow-bundle.js');
     writeFileSync(path, code);
     return path;
