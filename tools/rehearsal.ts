@@ -690,6 +690,8 @@ async function rehearse(
     ...clientTlsEnv(tlsDir, 'worker'),
     OKTA_API_TOKEN: OKTA_TOKEN,
     OFFBOARD_WORKFLOW_BUNDLE: join(appDir, 'dist', 'workflow-bundle.js'),
+    // As the image sets it (Dockerfile).
+    MALLOC_ARENA_MAX: '2',
     OFFBOARD_DEVICE_WIPE_DELAY: '0s',
     OFFBOARD_OKTA_GROUP: 'Offboarding',
     OFFBOARD_PROTECTED_GROUPS: 'Super Admins',

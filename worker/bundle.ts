@@ -2,7 +2,7 @@
 // thread; a module first required by a run is evaluated again for each run (its own copy of every function and
 // constant), while a module loaded when the context is created is evaluated once and shared, deep-frozen, by all.
 // The project's workflow modules keep no state at module scope (eslint.config.mjs refuses a top-level `let` or
-// `var` in workflows/), so the whole of workflows/ is loaded that way: about 90 KB less per cached run, and a
+// `var` in workflows/), so the whole of workflows/ is loaded that way: about 85 KB less per cached run, and a
 // run's first workflow task no longer evaluates two dozen modules. Measured in docs/performance.md (Footprint).
 import { extname, join } from 'node:path';
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';

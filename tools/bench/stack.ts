@@ -160,6 +160,8 @@ export async function startWorkers(
           TEMPORAL_ADDRESS: stack.address,
           TEMPORAL_NAMESPACE: 'default',
           OFFBOARD_TASK_QUEUE: TASK_QUEUE,
+          // As the image sets it (Dockerfile): the allocator's arenas are most of what the worker does not use.
+          MALLOC_ARENA_MAX: '2',
           OKTA_ORG_URL: stack.emulatorUrl,
           OKTA_API_TOKEN: TOKEN,
           OFFBOARD_WORKFLOW_BUNDLE: join(dist, 'workflow-bundle.js'),
