@@ -160,7 +160,7 @@ export async function startWorkers(
           TEMPORAL_ADDRESS: stack.address,
           TEMPORAL_NAMESPACE: 'default',
           OFFBOARD_TASK_QUEUE: TASK_QUEUE,
-          // As the image sets it (Dockerfile): the allocator's arenas are most of what the worker does not use.
+          // As the image sets it (Dockerfile): fewer glibc arenas, less of the worker's native memory fragmented.
           MALLOC_ARENA_MAX: '2',
           OKTA_ORG_URL: stack.emulatorUrl,
           OKTA_API_TOKEN: TOKEN,
