@@ -99,6 +99,9 @@ function options() {
   };
 }
 
+/** What the image's environment sets for the worker beyond its configuration (Dockerfile): fewer glibc arenas. */
+export const IMAGE_WORKER_ENV = { MALLOC_ARENA_MAX: '2' } as const;
+
 /** Runs a command to completion, its output into the log folder; throws with the tail on failure. */
 export function runToEnd(
   name: string,
@@ -690,8 +693,7 @@ async function rehearse(
     ...clientTlsEnv(tlsDir, 'worker'),
     OKTA_API_TOKEN: OKTA_TOKEN,
     OFFBOARD_WORKFLOW_BUNDLE: join(appDir, 'dist', 'workflow-bundle.js'),
-    // As the image sets it (Dockerfile).
-    MALLOC_ARENA_MAX: '2',
+    ...IMAGE_WORKER_ENV,
     OFFBOARD_DEVICE_WIPE_DELAY: '0s',
     OFFBOARD_OKTA_GROUP: 'Offboarding',
     OFFBOARD_PROTECTED_GROUPS: 'Super Admins',

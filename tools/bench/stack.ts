@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { EMULATOR_CLI, EmulatorAdmin } from '@okta-offboarding/okta-emulator';
 import { startCluster } from '../chaos/cluster';
-import { runToEnd, TEMPORAL_SERVICES } from '../rehearsal';
+import { IMAGE_WORKER_ENV, runToEnd, TEMPORAL_SERVICES } from '../rehearsal';
 import { startDevServer } from '../dev-server';
 import { freePort, Supervisor, type SupervisedChild } from '../supervisor/processes';
 import type { Topology } from './options';
@@ -160,8 +160,7 @@ export async function startWorkers(
           TEMPORAL_ADDRESS: stack.address,
           TEMPORAL_NAMESPACE: 'default',
           OFFBOARD_TASK_QUEUE: TASK_QUEUE,
-          // As the image sets it (Dockerfile): fewer glibc arenas, less of the worker's native memory fragmented.
-          MALLOC_ARENA_MAX: '2',
+          ...IMAGE_WORKER_ENV,
           OKTA_ORG_URL: stack.emulatorUrl,
           OKTA_API_TOKEN: TOKEN,
           OFFBOARD_WORKFLOW_BUNDLE: join(dist, 'workflow-bundle.js'),
