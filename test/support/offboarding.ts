@@ -11,7 +11,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { dataConverterFor, parseCodecKeys } from '../../codec';
 import { createOktaClient } from '../../okta/client';
 import { notifiedMilestones, type NotifySettings } from '../../activities/notify-settings';
@@ -28,7 +28,7 @@ import { startTestEmulator, TOKEN, type TestEmulator } from '@okta-offboarding/o
 import type { AuditTrail } from '../../archive/trail';
 import { TestArchive } from './archive';
 import { TEST_CODEC_KEY_LINES, writeCodecKeysFile } from './codec';
-import { connectToSuiteServer, uniqueTaskQueue } from './temporal';
+import { connectToSuiteServer, outlineHistory, uniqueTaskQueue } from './temporal';
 
 /**
  * Errors only, by default: the tests inject the failures that workers warn about (429s, 500s, refusals,
@@ -212,10 +212,22 @@ export class OffboardingHarness {
       deviceWipeDelay: '0s',
       ...request,
     });
-    return {
-      ...started,
-      handle: this.client.workflow.getHandle<typeof offboardUser>(started.workflowId, started.runId),
-    };
+    const handle = this.client.workflow.getHandle<typeof offboardUser>(started.workflowId, started.runId);
+    this.startedInTest.push(handle);
+    return { ...started, handle };
+  }
+
+  /** The runs `start` began in the current test: their histories are printed if it fails. */
+  readonly startedInTest: WorkflowHandle[] = [];
+
+  /** The outline of each run the failed test started (a CI log then shows what a replay met). */
+  async outlineStartedRuns(): Promise<string> {
+    const outlines = await Promise.all(
+      this.startedInTest.map((handle) =>
+        outlineHistory(handle).catch((error: unknown) => `${handle.workflowId}: no history (${String(error)})`),
+      ),
+    );
+    return outlines.join('\n');
   }
 
   /** Polls the `status` query until `predicate` holds. */
@@ -309,6 +321,13 @@ export function useHarness(options: HarnessOptions, onStarted: (harness: Offboar
   beforeAll(async () => {
     harness = await OffboardingHarness.start(options);
     onStarted(harness);
+  });
+  beforeEach(({ onTestFailed }) => {
+    harness?.startedInTest.splice(0);
+    onTestFailed(async () => {
+      const outlines = await harness?.outlineStartedRuns();
+      if (outlines) console.error(`The histories of the runs this test started:\n${outlines}`);
+    });
   });
   afterAll(async () => {
     expect(harness?.okta.takeViolations()).toEqual([]);

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 import { decodeInPlace } from './codec';
@@ -42,4 +43,43 @@ export async function recordHistory(name: string, handle: WorkflowHandle): Promi
 /** A task-queue name unique to one test, so test files sharing the server never steal each other's tasks. */
 export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+const EVENT_PREFIX = 'EVENT_TYPE_';
+
+/** What a marker's core-written details name: a patch's id, a local activity's type and outcome. */
+function markerDetail(event: HistoryEvent): string {
+  const attributes = event.markerRecordedEventAttributes;
+  if (!attributes) return '';
+  const text = (key: string) => {
+    const data = attributes.details?.[key]?.payloads?.[0]?.data;
+    return data ? Buffer.from(data).toString('utf8') : '';
+  };
+  const patch = /"id"\s*:\s*"([^"]+)"/.exec(text('patch-data'));
+  if (patch) return `${attributes.markerName} ${patch[1]}`;
+  const local = /"activity_type"\s*:\s*"([^"]+)"/.exec(text('data'));
+  const failed = attributes.failure ? ' (failed)' : '';
+  return `${attributes.markerName}${local ? ` ${local[1]}` : ''}${failed}`;
+}
+
+/** One line per event of a run's history, for a failing test's output: ids, types, markers, activities, failures. */
+export async function outlineHistory(handle: WorkflowHandle, maxEvents = 400): Promise<string> {
+  const history = await handle.fetchHistory();
+  const lines = (history.events ?? []).slice(0, maxEvents).map((event) => {
+    const type = String(temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? event.eventType).replace(
+      EVENT_PREFIX,
+      '',
+    );
+    const detail =
+      markerDetail(event) ||
+      event.activityTaskScheduledEventAttributes?.activityType?.name ||
+      event.workflowTaskFailedEventAttributes?.failure?.message ||
+      (event.workflowTaskTimedOutEventAttributes ? 'timed out' : '') ||
+      '';
+    return `  ${String(event.eventId)} ${type}${detail ? ` ${detail}` : ''}`;
+  });
+  const more = (history.events?.length ?? 0) - lines.length;
+  return [`${handle.workflowId}:`, ...lines, ...(more > 0 ? [`  … ${more} more`] : [])].join('\n');
 }
