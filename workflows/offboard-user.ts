@@ -39,6 +39,13 @@ const REPORT_ACCESS_TOKENS = 'report-access-token-lifetime';
 const CHECK_BEHIND_LOCK = 'check-behind-lock-priority';
 /** Runs that started before it act without asking the blast-radius guard (workflows/admission.ts). */
 const BLAST_RADIUS_GUARD = 'blast-radius-guard';
+/**
+ * Runs that started before it decided the blast-radius guard after the run policy's local activity. A worker under
+ * load can complete the workflow task that holds that activity's result before the code after it has run; the
+ * guard's marker then lands in the next task, while a replay reads the result in the first and meets the guard
+ * before Temporal has told it of the marker: a nondeterminism error. Decided in the first activation, it cannot move.
+ */
+const GUARD_DECIDED_FIRST = 'guard-decided-in-first-activation';
 /** Runs that started before it restored only the status after a rehire that came between an early deactivation and the snapshot. */
 const REHIRE_AFTER_EARLY_DEACTIVATION = 'rehire-after-early-deactivation';
 /** Runs that started before it restored on a `rehire` signal without asking whether the account became protected. */
@@ -101,11 +108,12 @@ class Offboarding {
     this.progress.announce(this.steering.effectiveAt);
     return this.steering.obeyingStops(
       async () => {
+        const guardedFirst = patched(GUARD_DECIDED_FIRST) ? patched(BLAST_RADIUS_GUARD) : undefined;
         this.policy = await readRunPolicy();
         this.okta = new OktaCalls(this.policy);
         this.milestones.reach('started');
         await this.waitForEffectiveDate();
-        const guarded = patched(BLAST_RADIUS_GUARD);
+        const guarded = guardedFirst ?? patched(BLAST_RADIUS_GUARD);
         if (guarded) await this.askAdmission(approval);
         let { user, groups } = await this.check();
         // After a wait that may have lasted days, the lock works from what Okta says now.

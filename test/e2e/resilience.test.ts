@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { RequestEntry } from '@okta-offboarding/okta-emulator';
 import { oktaUser, TEST_POLICY, useHarness, type OffboardingHarness } from '../support/offboarding';
 import { standardOrg } from '../support/orgs';
-import { recordHistory } from '../support/temporal';
+import { markersOf, recordHistory } from '../support/temporal';
 
 let harness: OffboardingHarness;
 let alice: string;
@@ -102,6 +102,25 @@ describe('Okta errors', () => {
 });
 
 describe('a worker replaced mid-run', () => {
+  // A worker under load may complete the workflow task holding a local activity's result before the code after it
+  // has run; a patch decided after that await then lands in the next task, and a replay, which reads the result in
+  // the first task, meets the patch before Temporal has told it of its marker (a nondeterminism error seen in CI).
+  it('finds the run start’s patches decided before its first local activity, whatever the worker’s pace', async () => {
+    const { handle } = await harness.start({ userId: alice });
+    await handle.result();
+    await recordHistory('guard-decided-first', handle);
+    const markers = await markersOf(handle);
+    const firstLocalActivity = markers.findIndex((marker) => marker.startsWith('core_local_activity'));
+    expect(markers.slice(0, firstLocalActivity)).toEqual(
+      expect.arrayContaining([
+        'core_patch guard-decided-in-first-activation',
+        'core_patch blast-radius-guard',
+        'core_patch run-policy-as-local-activity',
+      ]),
+    );
+    expect(markers[firstLocalActivity]).toBe('core_local_activity getRunPolicy');
+  });
+
   it('resumes on a new worker and applies no change twice', async () => {
     await harness.admin.addFault({ route: '/api/v1/groups/*/users/*', method: 'DELETE', latencyMs: 1500 });
     const { handle } = await harness.start({ userId: alice });

@@ -47,6 +47,8 @@ describe('stored histories', () => {
         'drift-revoke-returned-access.json',
         // Fewer Okta calls: a run on the lean runbook (apps left to the deactivation, no device re-read).
         'fewer-calls-full-run.json',
+        // The guard decided in the run's first activation, before the policy's local activity.
+        'guard-decided-first.json',
       ]),
     );
   });

@@ -64,6 +64,12 @@ function markerDetail(event: HistoryEvent): string {
   return `${attributes.markerName}${local ? ` ${local[1]}` : ''}${failed}`;
 }
 
+/** The run's markers in history order: `core_patch <id>`, `core_local_activity <type>` (a replay's landmarks). */
+export async function markersOf(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).map(markerDetail).filter((marker) => marker !== '');
+}
+
 /** One line per event of a run's history, for a failing test's output: ids, types, markers, activities, failures. */
 export async function outlineHistory(handle: WorkflowHandle, maxEvents = 400): Promise<string> {
   const history = await handle.fetchHistory();
