@@ -43,7 +43,8 @@ const BLAST_RADIUS_GUARD = 'blast-radius-guard';
  * Runs that started before it decided the blast-radius guard after the run policy's local activity. A worker under
  * load can complete the workflow task that holds that activity's result before the code after it has run; the
  * guard's marker then lands in the next task, while a replay reads the result in the first and meets the guard
- * before Temporal has told it of the marker: a nondeterminism error. Decided in the first activation, it cannot move.
+ * before Temporal has told it of the marker: a nondeterminism error (the likely cause of the one CI met after a
+ * worker replacement). Decided in the first activation, it cannot move.
  */
 const GUARD_DECIDED_FIRST = 'guard-decided-in-first-activation';
 /** Runs that started before it restored only the status after a rehire that came between an early deactivation and the snapshot. */
