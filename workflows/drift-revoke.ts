@@ -2,10 +2,10 @@
 // and the policy is `revoke`. It removes what is there now with the runbook's own activities (lock, sessions and
 // grants, OKTA_GROUP memberships, direct apps, deactivate), takes no new snapshot (the offboarding's stays the one
 // rehire restores from), and verifies as the offboarding did. A protected account is refused, as an offboarding is.
-import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { OffboardingDrift, OktaUserId, type Phase, type Residue, type StepRecord } from './definitions';
 import { OktaCalls, readRunPolicy, type ActivityArgs } from './okta-calls';
-import { readForCheck } from './protection';
+import { readForCheck, REFUSE_ADMIN_ROLES } from './protection';
 import { forEachLimited, RunRecord } from './run-record';
 import { findResidue } from './verify';
 
@@ -28,6 +28,13 @@ export interface RevokeReport {
   residue: Residue[];
   notes: string[];
 }
+
+/**
+ * Runs that started before it decided the admin-role check after the run policy's local activity: a patch taken
+ * just after a local activity may land in a later workflow task than a replay expects (GUARD_DECIDED_FIRST in
+ * offboard-user.ts). Taken in the first activation, it cannot move.
+ */
+const ROLE_CHECK_DECIDED_FIRST = 'role-check-decided-in-first-activation';
 
 /** One revoke run per person and drift event (REJECT_DUPLICATE): a drift event read twice starts one run. */
 export const revokeWorkflowId = (userId: string, eventKey: string): string => `revoke-${userId}-${eventKey}`;
@@ -52,11 +59,12 @@ export async function revokeReturnedAccess({ userId, eventKey, reason }: RevokeR
     residue,
     notes,
   });
+  const withRoles = patched(ROLE_CHECK_DECIDED_FIRST) ? patched(REFUSE_ADMIN_ROLES) : undefined;
   const policy = await readRunPolicy();
   const okta = new OktaCalls(policy);
 
   const check = record.begin('checkUser', 'checking');
-  const checked = await readForCheck(okta, userId, 'lock');
+  const checked = await readForCheck(okta, userId, 'lock', withRoles);
   if (checked.refusal) {
     record.finish(check, 'failed', checked.refusal);
     notes.push(`Refused: ${checked.refusal}. Nothing was changed; the drift event stays an alert.`);

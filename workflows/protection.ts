@@ -18,9 +18,17 @@ export interface Checked {
   refusal?: string;
 }
 
-/** The user, their groups and their admin roles, read at once (every round trip here delays the lock). */
-export async function readForCheck(okta: OktaCalls, userId: string, urgency: Urgency): Promise<Checked> {
-  const withRoles = patched(REFUSE_ADMIN_ROLES);
+/**
+ * The user, their groups and their admin roles, read at once (every round trip here delays the lock).
+ * `decidedWithRoles`: the admin-role patch as the caller took it before a local activity; otherwise taken here.
+ */
+export async function readForCheck(
+  okta: OktaCalls,
+  userId: string,
+  urgency: Urgency,
+  decidedWithRoles?: boolean,
+): Promise<Checked> {
+  const withRoles = decidedWithRoles ?? patched(REFUSE_ADMIN_ROLES);
   const [userRead, groupsRead, rolesRead] = await Promise.allSettled([
     okta.call('getUser', urgency, `Read user ${userId}`, { userId }),
     okta.call('listUserGroups', urgency, `Read groups of ${userId}`, { userId }),

@@ -24,7 +24,7 @@ import type { DriftWatchInput, DriftWatchResult, watchForDrift } from '../../wor
 import { decodeInPlace } from '../support/codec';
 import { OffboardingHarness, oktaUser, TEST_POLICY } from '../support/offboarding';
 import { employee, standardOrg } from '../support/orgs';
-import { recordHistory } from '../support/temporal';
+import { markersOf, recordHistory } from '../support/temporal';
 
 let harness: OffboardingHarness;
 let ids: { users: Record<string, string>; groups: Record<string, string>; apps: Record<string, string> };
@@ -227,7 +227,13 @@ describe('the drift watch', () => {
     const report = (await harness.client.workflow.getHandle(revokeId!).result()) as RevokeReport;
     expect([report.outcome, report.residue]).toEqual(['revoked', []]);
     await recordHistory('drift-watch-revoke', harness.client.workflow.getHandle(workflowId));
-    await recordHistory('drift-revoke-returned-access', harness.client.workflow.getHandle(revokeId!));
+    // The old run's history stays as drift-revoke-returned-access (the admin-role patch after the policy's read).
+    await recordHistory('drift-revoke-role-check-first', harness.client.workflow.getHandle(revokeId!));
+    const markers = await markersOf(harness.client.workflow.getHandle(revokeId!));
+    const firstLocalActivity = markers.indexOf('core_local_activity getRunPolicy');
+    expect(markers.slice(0, firstLocalActivity)).toEqual(
+      expect.arrayContaining(['core_patch role-check-decided-in-first-activation', 'core_patch refuse-admin-roles']),
+    );
 
     const now = await oktaUser(harness, carol);
     expect([now.status, now.oktaGroupNames, now.directApps, now.sessions]).toEqual(['DEPROVISIONED', [], [], 0]);

@@ -49,6 +49,7 @@ describe('stored histories', () => {
         'fewer-calls-full-run.json',
         // The guard decided in the run's first activation, before the policy's local activity.
         'guard-decided-first.json',
+        'drift-revoke-role-check-first.json',
       ]),
     );
   });
