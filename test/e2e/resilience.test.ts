@@ -105,7 +105,7 @@ describe('a worker replaced mid-run', () => {
   // A worker under load may complete the workflow task holding a local activity's result before the code after it
   // has run; a patch decided after that await then lands in the next task, and a replay, which reads the result in
   // the first task, meets the patch before Temporal has told it of its marker (a nondeterminism error seen in CI).
-  it('finds the run start’s patches decided before its first local activity, whatever the worker’s pace', async () => {
+  it('records the patches its start depends on before its first local activity, whatever the worker’s pace', async () => {
     const { handle } = await harness.start({ userId: alice });
     await handle.result();
     await recordHistory('guard-decided-first', handle);
